@@ -1,0 +1,298 @@
+"""Write a parsed print issue into the database.
+
+Safe to run twice: each imported article remembers a fingerprint of its
+content as imported. On a re-import, an article whose current content
+still matches that fingerprint has not been touched by an editor and is
+brought up to date; one that differs is left alone and reported.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
+from newsroom.text import pinyin_slug, pinyin_sort_key
+from people.models import Person
+
+PROGRESS_EVERY = 500
+
+
+@dataclass
+class ImportReport:
+    issue: Issue | None = None
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    published: int = 0
+    people_created: int = 0
+    people_matched: int = 0
+    sections_created: int = 0
+    sections_matched: int = 0
+    photos_created: int = 0
+
+
+def fingerprint(snapshot):
+    text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _credit_dicts(credits):
+    return [{"name": c["name"], "role": c["role"], "staff": c["staff"]} for c in credits]
+
+
+def snapshot_parsed(article):
+    """The editable content of a parsed article, in the shape `snapshot_saved` gives."""
+    data = article.to_dict()
+    return {
+        "headline": data["headline"],
+        "kicker": data["kicker"],
+        "subheadline": data["subheadline"],
+        "section": data["section"],
+        "dateline": data["dateline"],
+        "credits": _credit_dicts(data["credits"]),
+        "body": [{"type": b["type"], "text": b["text"]} for b in data["body"]],
+        "photos": [
+            {"caption": p["caption"], "credits": _credit_dicts(p["credits"]), "image": False}
+            for p in data["photos"]
+        ],
+    }
+
+
+def _saved_credits(credits):
+    return [{"name": c.person.name, "role": c.role, "staff": c.staff} for c in credits]
+
+
+def snapshot_saved(article):
+    """The editable content of a saved article (needs credits and photos prefetched)."""
+    return {
+        "headline": article.headline,
+        "kicker": article.kicker or None,
+        "subheadline": article.subheadline or None,
+        "section": article.section.name if article.section else None,
+        "dateline": article.dateline or None,
+        "credits": _saved_credits(article.credits.all()),
+        "body": [{"type": b.get("type"), "text": b.get("text")} for b in article.body],
+        "photos": [
+            {
+                "caption": photo.caption,
+                "credits": _saved_credits(photo.credits.all()),
+                "image": bool(photo.image),
+            }
+            for photo in article.photos.all()
+        ],
+    }
+
+
+def publication_time(issue_date):
+    """A paper's issue goes public at the start of its date, local time."""
+    return timezone.make_aware(datetime.combine(issue_date, time.min))
+
+
+def _match(parsed_articles, saved_articles):
+    """Pair each parsed article with the saved one it updates: same headline first, then same place."""
+    by_headline = defaultdict(list)
+    for saved in saved_articles:
+        by_headline[saved.headline].append(saved)
+    matches = [None] * len(parsed_articles)
+    used = set()
+    for index, parsed in enumerate(parsed_articles):
+        candidates = by_headline.get(parsed.headline)
+        if candidates:
+            saved = candidates.pop(0)
+            matches[index] = saved
+            used.add(saved.pk)
+    by_position = {s.position: s for s in saved_articles if s.pk not in used}
+    new_headlines = {p.headline for p in parsed_articles}
+    for index in range(len(parsed_articles)):
+        if matches[index] is None:
+            saved = by_position.get(index)
+            # A retitled article keeps its place; one whose headline is still in the file does not move.
+            if saved is not None and saved.headline not in new_headlines:
+                matches[index] = saved
+                used.add(saved.pk)
+    missing = [s for s in saved_articles if s.pk not in used]
+    return matches, missing
+
+
+class _Lookups:
+    """Sections and people by name, creating the missing ones in bulk."""
+
+    def __init__(self, parsed_articles, report):
+        section_names = {a.section for a in parsed_articles if a.section}
+        self.sections = {s.name: s for s in Section.objects.filter(name__in=section_names)}
+        report.sections_matched = len(self.sections)
+        new_sections, taken = [], set()
+        for name in sorted(section_names - self.sections.keys()):
+            slug = Section.unique_slug(name, taken)
+            taken.add(slug)
+            new_sections.append(Section(name=name, slug=slug))
+        for section in Section.objects.bulk_create(new_sections):
+            self.sections[section.name] = section
+        report.sections_created = len(new_sections)
+
+        names = set()
+        for article in parsed_articles:
+            names.update(c.name for c in article.credits)
+            for photo in article.photos:
+                names.update(c.name for c in photo.credits)
+        self.people = {}
+        for person in Person.objects.filter(name__in=names).order_by("pk"):
+            self.people.setdefault(person.name, person)
+        report.people_matched = len(self.people)
+        new_people, taken = [], set()
+        for name in sorted(names - self.people.keys()):
+            slug = Person.unique_slug(name, taken)
+            taken.add(slug)
+            new_people.append(Person(name=name, slug=slug, sort_key=pinyin_sort_key(name)))
+        for person in Person.objects.bulk_create(new_people):
+            self.people[person.name] = person
+        report.people_created = len(new_people)
+
+
+def _fill(article, parsed, index, lookups):
+    article.headline = parsed.headline
+    article.kicker = parsed.kicker or ""
+    article.subheadline = parsed.subheadline or ""
+    article.section = lookups.sections.get(parsed.section) if parsed.section else None
+    article.dateline = parsed.dateline or ""
+    article.body = [{"type": b.type, "text": b.text} for b in parsed.body]
+    article.import_notes = list(parsed.notes)
+    article.position = index
+    article.import_fingerprint = fingerprint(snapshot_parsed(parsed))
+
+
+def _create_parts(pairs, lookups, report):
+    """Credits and photos for freshly written articles, three bulk inserts in all."""
+    credits, photos, photo_parsed = [], [], []
+    for article, parsed in pairs:
+        for position, credit in enumerate(parsed.credits):
+            credits.append(
+                Credit(
+                    article=article,
+                    person=lookups.people[credit.name],
+                    role=credit.role,
+                    staff=credit.staff,
+                    position=position,
+                )
+            )
+        for position, photo in enumerate(parsed.photos):
+            photos.append(Photo(article=article, caption=photo.caption, position=position))
+            photo_parsed.append(photo)
+    Credit.objects.bulk_create(credits)
+    Photo.objects.bulk_create(photos)
+    photo_credits = [
+        PhotoCredit(
+            photo=photo,
+            person=lookups.people[credit.name],
+            role=credit.role,
+            staff=credit.staff,
+            position=position,
+        )
+        for photo, parsed_photo in zip(photos, photo_parsed, strict=True)
+        for position, credit in enumerate(parsed_photo.credits)
+    ]
+    PhotoCredit.objects.bulk_create(photo_credits)
+    report.photos_created += len(photos)
+
+
+@transaction.atomic
+def import_parsed_issue(
+    parsed, *, paper, date, number=None, source_name="", sha256="", publish=False, progress=None
+):
+    """Create or update the issue's articles. One transaction: all of it or none of it."""
+    report = ImportReport()
+    issue, _ = Issue.objects.select_for_update().get_or_create(paper=paper, date=date)
+    if number is not None:
+        issue.number = number
+    issue.source_name = source_name
+    issue.source_sha256 = sha256
+    issue.imported_at = timezone.now()
+    issue.notes = list(parsed.notes)
+    issue.save()
+    report.issue = issue
+
+    lookups = _Lookups(parsed.articles, report)
+    saved = list(
+        Article.objects.filter(issue=issue)
+        .select_related("section")
+        .prefetch_related("credits__person", "photos__credits__person")
+        .order_by("position", "pk")
+    )
+    matches, missing = _match(parsed.articles, saved)
+    report.missing = [article.headline for article in missing]
+
+    published_at = publication_time(date)
+    to_create, to_update, to_publish = [], [], []
+    total = len(parsed.articles)
+    for index, (parsed_article, article) in enumerate(zip(parsed.articles, matches, strict=True)):
+        if progress and total > PROGRESS_EVERY and index and index % PROGRESS_EVERY == 0:
+            progress(index, total)
+        if article is None:
+            article = Article(issue=issue, slug=pinyin_slug(parsed_article.headline))
+            _fill(article, parsed_article, index, lookups)
+            if publish:
+                article.status = Article.Status.PUBLISHED
+                article.published_at = published_at
+                report.published += 1
+            to_create.append((article, parsed_article))
+            report.created.append(article.headline)
+            continue
+        if fingerprint(snapshot_saved(article)) != article.import_fingerprint:
+            report.kept.append(article.headline)
+            continue
+        if publish and article.status != Article.Status.PUBLISHED:
+            article.status = Article.Status.PUBLISHED
+            article.published_at = article.published_at or published_at
+            to_publish.append(article)
+            report.published += 1
+        if fingerprint(snapshot_parsed(parsed_article)) == article.import_fingerprint:
+            report.unchanged.append(article.headline)
+            continue
+        _fill(article, parsed_article, index, lookups)
+        to_update.append((article, parsed_article))
+        report.updated.append(article.headline)
+    if progress and total > PROGRESS_EVERY:
+        progress(total, total)
+
+    now = timezone.now()
+    new_articles = Article.objects.bulk_create([article for article, _ in to_create])
+    for article in new_articles:
+        article.created_at = article.updated_at = now
+
+    updated_articles = [article for article, _ in to_update]
+    for article in updated_articles:
+        article.updated_at = now
+    Article.objects.bulk_update(
+        updated_articles,
+        [
+            "headline",
+            "kicker",
+            "subheadline",
+            "section",
+            "dateline",
+            "body",
+            "import_notes",
+            "position",
+            "import_fingerprint",
+            "status",
+            "published_at",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+    Credit.objects.filter(article__in=updated_articles).delete()
+    Photo.objects.filter(article__in=updated_articles).delete()
+    # Unchanged articles that --publish brings out, with the date an editor may have set kept.
+    to_publish = [article for article in to_publish if article not in updated_articles]
+    for article in to_publish:
+        article.updated_at = now
+    Article.objects.bulk_update(to_publish, ["status", "published_at", "updated_at"])
+    _create_parts(to_create + to_update, lookups, report)
+    return report

@@ -1,0 +1,27 @@
+from django.urls import path, register_converter
+
+from articles import views
+
+
+class IsoDateConverter:
+    """YYYY-MM-DD; whether the date exists is the view's question (404, not 500)."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IsoDateConverter, "isodate")
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("articles/<int:pk>/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
+    path("issues/<isodate:date>/", views.IssueDetailView.as_view(), name="issue_detail"),
+]

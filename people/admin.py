@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from people.models import Person
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "credit_count"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["sort_key", "created_at", "updated_at"]
+    fields = ["name", "slug", "bio", "portrait", "sort_key", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(credit_count=Count("credits"))
+
+    @admin.display(description="署名次数", ordering="credit_count")
+    def credit_count(self, person):
+        return person.credit_count

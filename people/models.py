@@ -1,0 +1,49 @@
+from django.db import models
+from django.urls import reverse
+
+from newsroom.text import pinyin_slug, pinyin_sort_key
+
+
+class Person(models.Model):
+    """A reporter, correspondent, photographer or contributor: anyone credited on the paper.
+
+    One person may appear in many roles (记者 on one story, 摄影 on
+    another), so the role lives on the credit, not here.
+    """
+
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    slug = models.SlugField("网址标识", max_length=80, unique=True, blank=True)
+    sort_key = models.CharField("拼音排序", max_length=200, editable=False, db_index=True)
+    bio = models.TextField("简介", blank=True)
+    portrait = models.ImageField("头像", upload_to="people/", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["sort_key", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.sort_key = pinyin_sort_key(self.name)
+        if not self.slug:
+            self.slug = self.unique_slug(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("people:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def unique_slug(cls, name, taken=()):
+        """Pinyin of the name, with -2, -3… for namesakes (同名同姓 is common)."""
+        base = pinyin_slug(name, max_length=70)
+        existing = set(cls.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+        existing.update(taken)
+        slug, counter = base, 2
+        while slug in existing:
+            slug = f"{base}-{counter}"
+            counter += 1
+        return slug
