@@ -193,7 +193,12 @@ class SectionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("articles"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("articles"))
+            .order_by(*self.model._meta.ordering)
+        )
 
     @admin.display(description="稿件数", ordering="article_count")
     def article_count(self, section):
@@ -209,7 +214,12 @@ class IssueAdmin(admin.ModelAdmin):
     readonly_fields = ["source_name", "source_sha256", "imported_at", "notes"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("articles"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("articles"))
+            .order_by(*self.model._meta.ordering)
+        )
 
     @admin.display(description="稿件数", ordering="article_count")
     def article_count(self, issue):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
-from newsroom.text import pinyin_slug, pinyin_sort_key
+from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs
 from people.models import Person
 
 PROGRESS_EVERY = 500
@@ -128,11 +128,8 @@ class _Lookups:
         section_names = {a.section for a in parsed_articles if a.section}
         self.sections = {s.name: s for s in Section.objects.filter(name__in=section_names)}
         report.sections_matched = len(self.sections)
-        new_sections, taken = [], set()
-        for name in sorted(section_names - self.sections.keys()):
-            slug = Section.unique_slug(name, taken)
-            taken.add(slug)
-            new_sections.append(Section(name=name, slug=slug))
+        slugs = unique_slugs(Section, sorted(section_names - self.sections.keys()), max_length=80)
+        new_sections = [Section(name=name, slug=slug) for name, slug in slugs.items()]
         for section in Section.objects.bulk_create(new_sections):
             self.sections[section.name] = section
         report.sections_created = len(new_sections)
@@ -146,11 +143,11 @@ class _Lookups:
         for person in Person.objects.filter(name__in=names).order_by("pk"):
             self.people.setdefault(person.name, person)
         report.people_matched = len(self.people)
-        new_people, taken = [], set()
-        for name in sorted(names - self.people.keys()):
-            slug = Person.unique_slug(name, taken)
-            taken.add(slug)
-            new_people.append(Person(name=name, slug=slug, sort_key=pinyin_sort_key(name)))
+        slugs = unique_slugs(Person, sorted(names - self.people.keys()), max_length=70)
+        new_people = [
+            Person(name=name, slug=slug, sort_key=pinyin_sort_key(name))
+            for name, slug in slugs.items()
+        ]
         for person in Person.objects.bulk_create(new_people):
             self.people[person.name] = person
         report.people_created = len(new_people)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
-from newsroom.text import pinyin_slug
+from newsroom.text import pinyin_slug, unique_slugs
 
 
 class UnicodeJSONEncoder(DjangoJSONEncoder):
@@ -66,22 +66,11 @@ class Section(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = self.unique_slug(self.name)
+            self.slug = unique_slugs(type(self), [self.name], max_length=80)[self.name]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:section_detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def unique_slug(cls, name, taken=()):
-        base = pinyin_slug(name, max_length=80)
-        existing = set(cls.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-        existing.update(taken)
-        slug, counter = base, 2
-        while slug in existing:
-            slug = f"{base}-{counter}"
-            counter += 1
-        return slug
 
 
 class ArticleQuerySet(models.QuerySet):

@@ -23,3 +23,29 @@ def pinyin_slug(text, max_length=60):
 def pinyin_sort_key(text):
     """Key that orders Chinese names as a reader expects (by pinyin, then by the characters)."""
     return " ".join(lazy_pinyin(text, style=Style.TONE3, errors="default")).lower()[:200]
+
+
+def unique_slugs(model, texts, max_length=60):
+    """Pinyin slugs for new rows of `model`, unique in its table and among themselves.
+
+    Namesakes (同名同姓 is common) get -2, -3…. One query however many rows:
+    a single new row looks up its own prefix, a batch reads the table's slugs,
+    which for people and columns stays small.
+    """
+    texts = list(texts)
+    if not texts:
+        return {}
+    bases = [pinyin_slug(text, max_length=max_length) for text in texts]
+    slugs = model.objects.values_list("slug", flat=True)
+    if len(bases) == 1:
+        slugs = slugs.filter(slug__startswith=bases[0])
+    taken = set(slugs)
+    result = {}
+    for text, base in zip(texts, bases, strict=True):
+        slug, counter = base, 2
+        while slug in taken:
+            slug = f"{base}-{counter}"
+            counter += 1
+        taken.add(slug)
+        result[text] = slug
+    return result

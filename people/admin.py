@@ -12,7 +12,9 @@ class PersonAdmin(admin.ModelAdmin):
     fields = ["name", "slug", "bio", "portrait", "sort_key", "created_at", "updated_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(credit_count=Count("credits"))
+        # An aggregate drops Meta.ordering; pagination needs a stable order.
+        queryset = super().get_queryset(request).annotate(credit_count=Count("credits"))
+        return queryset.order_by("sort_key", "pk")
 
     @admin.display(description="署名次数", ordering="credit_count")
     def credit_count(self, person):

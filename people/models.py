@@ -1,7 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from newsroom.text import pinyin_slug, pinyin_sort_key
+from newsroom.text import pinyin_sort_key, unique_slugs
 
 
 class Person(models.Model):
@@ -30,20 +30,8 @@ class Person(models.Model):
     def save(self, *args, **kwargs):
         self.sort_key = pinyin_sort_key(self.name)
         if not self.slug:
-            self.slug = self.unique_slug(self.name)
+            self.slug = unique_slugs(type(self), [self.name], max_length=70)[self.name]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("people:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def unique_slug(cls, name, taken=()):
-        """Pinyin of the name, with -2, -3… for namesakes (同名同姓 is common)."""
-        base = pinyin_slug(name, max_length=70)
-        existing = set(cls.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-        existing.update(taken)
-        slug, counter = base, 2
-        while slug in existing:
-            slug = f"{base}-{counter}"
-            counter += 1
-        return slug

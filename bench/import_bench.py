@@ -1,0 +1,128 @@
+"""Import throughput: a generated 2,000-article issue in the seed's style.
+
+    .venv/bin/python bench/import_bench.py [N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom .venv/bin/python bench/import_bench.py
+
+Runs in a throwaway test database on the configured server, so real data is
+never touched. Prints articles/second for a first import and a re-import, and
+as a baseline measured in the same run, a bare bulk insert of the same
+number of article rows (what the database alone costs).
+"""
+
+import os
+import random
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings_test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from articles.importing import import_parsed_issue  # noqa: E402
+from articles.models import Article  # noqa: E402
+from articles.parsing import parse_issue  # noqa: E402
+
+SEED = ROOT / "fixtures" / "tongliao-daily-2022-12-20.txt"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "娜强伟芳敏静丽军磊洋艳勇杰娟涛明超秀霞平刚桂英华建国红梅玉兰志海东雪松"
+COLUMNS = [
+    "乡村振兴进行时",
+    "优化营商环境进行时",
+    "人大代表风采",
+    "学习宣传贯彻党的二十大精神",
+    "民生速递",
+]
+
+
+def name(rng):
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+
+
+def generate_source(count, rng):
+    paragraphs = [
+        line
+        for line in SEED.read_text(encoding="utf-8").split("\n")
+        if line and line[0] not in "#*"
+    ][:40]
+    parts = []
+    for n in range(count):
+        if rng.random() < 0.4:
+            parts.append(f"## {rng.choice(COLUMNS)}")
+        parts.append(f"# 我市第{n}项重点工作取得新进展")
+        if rng.random() < 0.5:
+            parts.append(
+                f"**本报讯(记者 {name(rng)} 通讯员 {name(rng)} {name(rng)})** {rng.choice(paragraphs)}"
+            )
+        else:
+            parts.append(f"本报记者 {name(rng)}")
+        for index in range(rng.randint(3, 8)):
+            if index == 2 and rng.random() < 0.3:
+                parts.append("### 聚焦主责主业 高效开展工作")
+            parts.append(rng.choice(paragraphs))
+        if rng.random() < 0.2:
+            parts.append(f"图为工作人员正在现场检查设备。本报特约通讯员 {name(rng)} 摄。")
+    return "\n\n".join(parts) + "\n"
+
+
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def main():
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    rng = random.Random(20221220)
+    source = generate_source(count, rng)
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        parse_seconds, parsed = timed(lambda: parse_issue(source))
+        assert len(parsed.articles) == count, len(parsed.articles)
+
+        baseline_seconds, _ = timed(
+            lambda: Article.objects.bulk_create(
+                [Article(headline=f"基线{n}", slug=f"baseline-{n}", body=[]) for n in range(count)]
+            )
+        )
+        Article.objects.all().delete()
+
+        def run(day):
+            return import_parsed_issue(parsed, paper="通辽日报", date=day, publish=True)
+
+        first_seconds, report = timed(lambda: run(date(2022, 12, 20)))
+        assert len(report.created) == count
+        again_seconds, report = timed(lambda: run(date(2022, 12, 20)))
+        assert len(report.unchanged) == count
+
+        vendor = connection.vendor
+        print(f"database: {vendor}; articles: {count}; source: {len(source):,} characters")
+        print(f"parse only:        {count / parse_seconds:8.0f} articles/s ({parse_seconds:.2f} s)")
+        print(
+            f"first import:      {count / first_seconds:8.0f} articles/s ({first_seconds:.2f} s, parse included: no)"
+        )
+        print(f"re-import (same):  {count / again_seconds:8.0f} articles/s ({again_seconds:.2f} s)")
+        print(
+            f"baseline bulk insert of bare rows: {count / baseline_seconds:8.0f} rows/s ({baseline_seconds:.2f} s)"
+        )
+        print(
+            f"first import / baseline: {baseline_seconds / first_seconds:.2f}x the bare-insert rate"
+        )
+        print(
+            f"end to end (parse + first import): {count / (parse_seconds + first_seconds):.0f} articles/s"
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
