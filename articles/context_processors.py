@@ -1,11 +1,8 @@
 from django.conf import settings
 
-from articles.models import Section
+from articles.navigation import nav_sections
 
 
 def site(request):
-    """The masthead's paper name and the column navigation, on every page."""
-    return {
-        "paper_name": settings.NEWSROOM_PAPER_NAME,
-        "nav_sections": Section.objects.all(),
-    }
+    """The paper's name and the column navigation, on every page (the latter only if rendered)."""
+    return {"paper_name": settings.NEWSROOM_PAPER_NAME, "nav_sections": nav_sections}

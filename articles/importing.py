@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
+from articles.navigation import clear_navigation
 from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs
 from people.models import Person
 
@@ -292,4 +293,6 @@ def import_parsed_issue(
         article.updated_at = now
     Article.objects.bulk_update(to_publish, ["status", "published_at", "updated_at"])
     _create_parts(to_create + to_update, lookups, report)
+    # Bulk writes send no signals: clear what the public pages cache ourselves.
+    transaction.on_commit(clear_navigation)
     return report

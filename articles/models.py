@@ -1,5 +1,7 @@
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import FirstValue, Lag, Lead
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -73,6 +75,10 @@ class Section(models.Model):
         return reverse("articles:section_detail", kwargs={"slug": self.slug})
 
 
+# How a print issue is read: page by page, then in layout order.
+PRINT_ORDER = [F("page_number").asc(nulls_last=True), F("position").asc(), F("pk").asc()]
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one definition of what readers may see."""
@@ -81,6 +87,42 @@ class ArticleQuerySet(models.QuerySet):
     def with_credits(self):
         return self.select_related("section", "issue").prefetch_related(
             models.Prefetch("credits", queryset=Credit.objects.select_related("person"))
+        )
+
+    def credited_to(self, person):
+        """Articles a person wrote, reported or photographed."""
+        return self.filter(
+            Exists(Credit.objects.filter(article=OuterRef("pk"), person=person))
+            | Exists(PhotoCredit.objects.filter(photo__article=OuterRef("pk"), person=person))
+        )
+
+    def in_print_order(self):
+        return self.order_by(*PRINT_ORDER)
+
+    def with_issue_neighbours(self, pk):
+        """Article `pk` annotated with the previous and next article of its issue, in one query.
+
+        The window runs over the article's issue only (the subquery keeps the
+        scan to that issue); filtering on a window expression makes Django
+        apply it after the window is computed, so the neighbours survive.
+        """
+        same_issue = Article.objects.filter(pk=pk).values("issue")[:1]
+
+        def over_issue(expression):
+            return models.Window(expression, partition_by=[F("issue")], order_by=PRINT_ORDER)
+
+        return (
+            self.filter(Q(issue=Subquery(same_issue)) | Q(pk=pk))
+            .annotate(
+                previous_pk=over_issue(Lag("pk")),
+                previous_slug=over_issue(Lag("slug")),
+                previous_headline=over_issue(Lag("headline")),
+                next_pk=over_issue(Lead("pk")),
+                next_slug=over_issue(Lead("slug")),
+                next_headline=over_issue(Lead("headline")),
+                row_pk=models.Window(FirstValue("pk"), partition_by=[F("pk")]),
+            )
+            .filter(row_pk=pk)
         )
 
 
@@ -175,6 +217,32 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    def neighbour(self, which):
+        """The previous or next article of the issue, as annotated by with_issue_neighbours()."""
+        pk = getattr(self, f"{which}_pk", None)
+        if pk is None:
+            return None
+        return {
+            "headline": getattr(self, f"{which}_headline"),
+            "url": reverse(
+                "articles:detail", kwargs={"pk": pk, "slug": getattr(self, f"{which}_slug")}
+            ),
+        }
+
+    @property
+    def previous_in_issue(self):
+        return self.neighbour("previous")
+
+    @property
+    def next_in_issue(self):
+        return self.neighbour("next")
+
+    @property
+    def summary(self):
+        """The first paragraph, cut to a length search engines and WeChat cards show."""
+        text = self.paragraphs[0] if self.paragraphs else ""
+        return text if len(text) <= 120 else text[:119] + "…"
 
     @property
     def paragraphs(self):

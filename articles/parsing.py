@@ -114,12 +114,11 @@ def split_blocks(text):
     return [line.strip(" \t\u3000\u00a0") for line in normalize_text(text).split("\n")]
 
 
-def parse_credits(text, staff=False):
+def parse_credits(text):
     """Read `本报记者 邵南 通讯员 张弘强` into credits; None if it is not a credit list.
 
-    A role covers every name after it until the next role. `staff` marks
-    every credit as this paper's (as a 本报讯 dateline does); otherwise only
-    roles written with the 本报 prefix are.
+    A role covers every name after it until the next role; a role written
+    with the 本报 prefix marks its people as the paper's staff.
     """
     tokens = [token for token in _CREDIT_SEPARATORS.split(text.strip()) if token]
     if not tokens:
@@ -131,7 +130,7 @@ def parse_credits(text, staff=False):
         match = _ROLE_RE.match(token)
         if match:
             role = match["role"]
-            role_staff = staff or bool(match["staff"])
+            role_staff = bool(match["staff"])
             token = match["rest"]
             if not token:
                 continue
@@ -140,7 +139,7 @@ def parse_credits(text, staff=False):
         if role is None:
             if credits:
                 return None
-            role, role_staff = DEFAULT_ROLE, staff
+            role, role_staff = DEFAULT_ROLE, False
         credits.append(Credit(name=token, role=role, staff=role_staff))
     if not credits:
         return None
@@ -183,10 +182,11 @@ def parse_bold_byline(text):
         outside = _LEADING_BRACKET_RE.match(rest)
         if outside:
             inside, rest = outside["inside"], outside["rest"]
-    staff = bool(dateline and dateline.startswith(STAFF_PREFIX))
+    # 本报讯 says the story is the paper's; whether each person is staff is the role's
+    # own 本报 prefix, as the source writes it (本报讯(记者 李娜) credits 记者 李娜).
     credits = []
     if inside is not None:
-        credits = parse_credits(inside, staff=staff)
+        credits = parse_credits(inside)
         if credits is None:
             return None
     return dateline, credits, rest.strip(" \t\u3000")

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from articles import views
+from articles import feeds, views
 
 
 class IsoDateConverter:
@@ -23,5 +23,16 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("articles/<int:pk>/<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
+    path("sections/<slug:slug>/rss/", feeds.SectionFeed(), name="section_rss"),
+    path("sections/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
+    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
+    path("issues/", views.IssueArchiveView.as_view(), name="issue_archive"),
+    path(
+        "issues/<int:year>/<int:month>/",
+        views.IssueArchiveView.as_view(),
+        name="issue_archive_month",
+    ),
     path("issues/<isodate:date>/", views.IssueDetailView.as_view(), name="issue_detail"),
+    path("feeds/rss/", feeds.LatestArticlesFeed(), name="rss"),
+    path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
 ]

@@ -1,61 +1,112 @@
-from datetime import date
+import calendar
+from datetime import date, timedelta
+from itertools import groupby
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
+from taggit.models import Tag
 
 from articles.models import Article, Issue, Photo, PhotoCredit, Section
-
-
-def public_articles():
-    return Article.objects.published().with_credits()
+from articles.seo import news_article_json_ld
 
 
 class PublishedArticlesMixin:
-    """Lists of published articles, paginated, with what their templates show prefetched."""
+    """Lists of published articles, paginated, with their bylines prefetched."""
 
     paginate_by = 20
+    allow_empty = True
 
     def get_queryset(self):
-        return public_articles()
+        return Article.objects.published().with_credits()
+
+
+def issues_with_published_articles():
+    return Issue.objects.filter(Exists(Article.objects.published().filter(issue=OuterRef("pk"))))
 
 
 class HomeView(TemplateView):
+    """Today's paper: the latest issue's lead story, its articles by column, and the latest news."""
+
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        latest = list(public_articles()[:20])
-        context["latest_articles"] = latest
-        context["latest_issue"] = latest[0].issue if latest and latest[0].issue else None
+        issue = issues_with_published_articles().order_by("-date", "pk").first()
+        issue_articles = []
+        if issue is not None:
+            issue_articles = list(
+                Article.objects.published().with_credits().filter(issue=issue).in_print_order()
+            )
+        lead, rest = (issue_articles[0], issue_articles[1:]) if issue_articles else (None, [])
+        shown = {article.pk for article in issue_articles}
+        latest = [
+            article
+            for article in Article.objects.published().select_related("section")[:20]
+            if article.pk not in shown
+        ][:10]
+        context.update(
+            latest_issue=issue,
+            lead_article=lead,
+            issue_groups=group_by_section(rest),
+            latest_articles=latest,
+        )
         return context
 
 
-class ArticleDetailView(DetailView):
-    template_name = "articles/article_detail.html"
-    context_object_name = "article"
+def group_by_section(articles):
+    """[(section or None, [articles])], columns in the order they first appear."""
+    groups = {}
+    for article in articles:
+        groups.setdefault(article.section, []).append(article)
+    return list(groups.items())
 
-    def get_queryset(self):
-        photo_credits = PhotoCredit.objects.select_related("person")
-        return public_articles().prefetch_related(
-            Prefetch(
-                "photos",
-                queryset=Photo.objects.prefetch_related(
-                    Prefetch("credits", queryset=photo_credits)
-                ),
-            ),
-            "tags",
-        )
+
+class ArticleDetailView(TemplateView):
+    template_name = "articles/article_detail.html"
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        if self.object.slug != kwargs["slug"]:
-            return redirect(self.object, permanent=True)
-        return self.render_to_response(self.get_context_data(object=self.object))
+        article = self.get_article()
+        if article.slug != kwargs["slug"]:
+            return redirect(article, permanent=True)
+        return self.render_to_response(self.get_context_data(article=article))
 
-    def get_object(self, queryset=None):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+    def get_article(self):
+        photo_credits = PhotoCredit.objects.select_related("person")
+        queryset = (
+            Article.objects.published()
+            .with_credits()
+            .with_issue_neighbours(self.kwargs["pk"])
+            .prefetch_related(
+                Prefetch(
+                    "photos",
+                    queryset=Photo.objects.prefetch_related(
+                        Prefetch("credits", queryset=photo_credits)
+                    ),
+                ),
+                "tags",
+            )
+        )
+        return get_object_or_404(queryset)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article = context["article"]
+        more = []
+        if article.section_id:
+            more = (
+                Article.objects.published()
+                .filter(section_id=article.section_id)
+                .exclude(pk=article.pk)
+                .only("pk", "slug", "headline", "published_at")[:5]
+            )
+        context.update(
+            more_from_section=more,
+            json_ld=news_article_json_ld(article, self.request),
+            canonical_url=self.request.build_absolute_uri(article.get_absolute_url()),
+        )
+        return context
 
 
 class SectionDetailView(PublishedArticlesMixin, ListView):
@@ -69,16 +120,83 @@ class SectionDetailView(PublishedArticlesMixin, ListView):
         return super().get_context_data(section=self.section, **kwargs)
 
 
-class IssueDetailView(ListView):
-    template_name = "articles/issue_detail.html"
+class TagDetailView(PublishedArticlesMixin, ListView):
+    template_name = "articles/tag_detail.html"
+    # A tag used only on unpublished work does not exist for readers.
+    allow_empty = False
 
     def get_queryset(self):
-        try:
-            issue_date = date.fromisoformat(self.kwargs["date"])
-        except ValueError:
-            raise Http404("没有这一天") from None
-        self.issue = get_object_or_404(Issue.objects.order_by("pk"), date=issue_date)
-        return public_articles().filter(issue=self.issue).order_by("page_number", "position", "pk")
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(issue=self.issue, **kwargs)
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+def parse_iso_date(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Http404("日期不存在") from None
+
+
+class IssueDetailView(PublishedArticlesMixin, ListView):
+    """One day's paper in print order, grouped by page (版)."""
+
+    template_name = "articles/issue_detail.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        issue_date = parse_iso_date(self.kwargs["date"])
+        self.issue = get_object_or_404(
+            issues_with_published_articles().order_by("pk"), date=issue_date
+        )
+        return super().get_queryset().filter(issue=self.issue).in_print_order()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(issue=self.issue, **kwargs)
+        issues = issues_with_published_articles()
+        context["pages"] = [
+            (key, list(items))
+            for key, items in groupby(
+                context["object_list"], key=lambda a: (a.page_number, a.page_name)
+            )
+        ]
+        context["previous_issue"] = (
+            issues.filter(date__lt=self.issue.date).order_by("-date").first()
+        )
+        context["next_issue"] = issues.filter(date__gt=self.issue.date).order_by("date").first()
+        return context
+
+
+class IssueArchiveView(TemplateView):
+    """往期回顾: a calendar of one month's issues, with every month that has any."""
+
+    template_name = "articles/issue_archive.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        issues = issues_with_published_articles()
+        months = list(issues.dates("date", "month", order="DESC"))
+        if "year" in self.kwargs:
+            try:
+                month = date(int(self.kwargs["year"]), int(self.kwargs["month"]), 1)
+            except ValueError:
+                raise Http404("月份不存在") from None
+            if month not in months:
+                raise Http404("这个月没有报纸")
+        elif months:
+            month = months[0]
+        else:
+            month = None
+        context.update(months=months, month=month, weeks=[])
+        if month is not None:
+            next_month = (month + timedelta(days=32)).replace(day=1)
+            by_day = {
+                issue.date.day: issue
+                for issue in issues.filter(date__gte=month, date__lt=next_month).order_by("date")
+            }
+            weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(month.year, month.month)
+            context["weeks"] = [[(day, by_day.get(day)) for day in week] for week in weeks]
+            context["month_issue_count"] = len(by_day)
+        return context

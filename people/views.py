@@ -2,7 +2,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.views.generic import ListView
 
-from articles.models import Article, Credit
+from articles.models import Article, Credit, Photo
 from people.models import Person
 
 
@@ -11,16 +11,21 @@ class PersonDetailView(ListView):
 
     template_name = "people/person_detail.html"
     paginate_by = 20
+    # Someone with no published work has no public page: drafts must not reveal them.
+    allow_empty = False
 
     def get_queryset(self):
         self.person = get_object_or_404(Person, slug=self.kwargs["slug"])
         own_credits = Credit.objects.filter(person=self.person)
+        own_photos = Photo.objects.filter(credits__person=self.person).distinct()
         return (
             Article.objects.published()
-            .filter(credits__person=self.person)
-            .distinct()
-            .select_related("section", "issue")
-            .prefetch_related(Prefetch("credits", queryset=own_credits, to_attr="own_credits"))
+            .credited_to(self.person)
+            .select_related("section")
+            .prefetch_related(
+                Prefetch("credits", queryset=own_credits, to_attr="own_credits"),
+                Prefetch("photos", queryset=own_photos, to_attr="own_photos"),
+            )
         )
 
     def get_context_data(self, **kwargs):

@@ -14,7 +14,7 @@ def test_article_changelist_shows_the_seed_with_bylines(admin_client, seed_issue
     assert response.status_code == 200
     html = response.content.decode()
     assert "我市多措并举深入开展乡村振兴工作" in html
-    assert "本报特约通讯员 胡建华 本报通讯员 杨景欣 郭大雷 田秀敏" in html
+    assert "特约通讯员 胡建华 通讯员 杨景欣 郭大雷 田秀敏" in html
     assert "乡村振兴进行时" in html
     assert html.count('class="field-headline"') == 8
 

@@ -107,7 +107,7 @@ def test_import_creates_the_seed_issue():
         "人大代表风采",
     }
     kailu = articles[5]
-    assert kailu.byline() == "本报特约通讯员 胡建华 本报通讯员 杨景欣 郭大雷 田秀敏"
+    assert kailu.byline() == "特约通讯员 胡建华 通讯员 杨景欣 郭大雷 田秀敏"
     photo = kailu.photos.get()
     assert photo.caption.startswith("图为内蒙古圣雪大成制药") and not photo.image
     assert photo.credit_line() == "本报特约通讯员 胡建华 摄"

@@ -8,10 +8,10 @@ from articles.parsing import parse_caption, parse_credits, parse_issue
 
 EXPECTED_SEED = [
     # headline, section, dateline, credits as (name, role, staff)
-    ("我市多措并举深入开展乡村振兴工作", "乡村振兴进行时", "本报讯", [("李娜", "记者", True)]),
-    ("我市工业生产持续向好", None, "本报讯", [("许媛媛", "记者", True)]),
-    ("我市投资延续高增态势", None, "本报讯", [("许媛媛", "记者", True)]),
-    ("我市新建5G基站1207个", None, "本报讯", [("邵南", "记者", True)]),
+    ("我市多措并举深入开展乡村振兴工作", "乡村振兴进行时", "本报讯", [("李娜", "记者", False)]),
+    ("我市工业生产持续向好", None, "本报讯", [("许媛媛", "记者", False)]),
+    ("我市投资延续高增态势", None, "本报讯", [("许媛媛", "记者", False)]),
+    ("我市新建5G基站1207个", None, "本报讯", [("邵南", "记者", False)]),
     (
         "霍林郭勒市委党校:聚焦主责主业",
         "学习宣传贯彻党的二十大精神",
@@ -23,10 +23,10 @@ EXPECTED_SEED = [
         "优化营商环境进行时",
         "本报讯",
         [
-            ("胡建华", "特约通讯员", True),
-            ("杨景欣", "通讯员", True),
-            ("郭大雷", "通讯员", True),
-            ("田秀敏", "通讯员", True),
+            ("胡建华", "特约通讯员", False),
+            ("杨景欣", "通讯员", False),
+            ("郭大雷", "通讯员", False),
+            ("田秀敏", "通讯员", False),
         ],
     ),
     (
@@ -147,9 +147,9 @@ def test_bold_byline_with_half_and_full_width_punctuation(byline):
     (article,) = issue.articles
     assert article.dateline == "本报讯"
     assert credits_of(article) == [
-        ("王小明", "记者", True),
-        ("赵一", "通讯员", True),
-        ("钱二", "通讯员", True),
+        ("王小明", "记者", False),
+        ("赵一", "通讯员", False),
+        ("钱二", "通讯员", False),
     ]
     assert paragraphs(article) == ["近日,全市开展活动。"]
 
@@ -165,10 +165,12 @@ def test_plain_byline_line_with_half_and_full_width_spaces(byline):
     assert credits_of(article) == [("王小明", "记者", True), ("赵一", "通讯员", False)]
 
 
-def test_news_agency_dateline_is_not_staff():
+def test_staff_flag_follows_the_roles_own_prefix():
     issue = parse_issue("# 标题\n\n**新华社北京12月20日电(记者 张三)** 正文。\n")
     assert issue.articles[0].dateline == "新华社北京12月20日电"
     assert credits_of(issue.articles[0]) == [("张三", "记者", False)]
+    issue = parse_issue("# 标题\n\n**本报讯(本报记者 张三 通讯员 李四)** 正文。\n")
+    assert credits_of(issue.articles[0]) == [("张三", "记者", True), ("李四", "通讯员", False)]
 
 
 def test_name_only_byline_is_the_author():
@@ -183,7 +185,7 @@ def test_article_without_byline():
     first, second = issue.articles
     assert first.credits == [] and first.dateline is None
     assert paragraphs(first) == ["会议强调,要抓好落实。"]
-    assert credits_of(second) == [("李四", "记者", True)]
+    assert credits_of(second) == [("李四", "记者", False)]
 
 
 def test_several_photos_in_one_article_full_and_half_width():

@@ -1,0 +1,110 @@
+"""RSS 2.0 and Atom feeds: the latest articles, per column and per person."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from articles.models import Article, Section
+from people.models import Person
+
+FEED_LENGTH = 30
+
+
+class ChineseRssFeed(Rss201rev2Feed):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("language", "zh-cn")
+        super().__init__(*args, **kwargs)
+
+
+class ChineseAtomFeed(Atom1Feed):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("language", "zh-Hans")
+        super().__init__(*args, **kwargs)
+
+
+class LatestArticlesFeed(Feed):
+    feed_type = ChineseRssFeed
+
+    def title(self, obj=None):
+        return f"{settings.NEWSROOM_PAPER_NAME} 最新稿件"
+
+    def link(self, obj=None):
+        return reverse("articles:home")
+
+    def description(self, obj=None):
+        return f"{settings.NEWSROOM_PAPER_NAME}最新发布的稿件"
+
+    def articles(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        return self.articles(obj).with_credits()[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_author_name(self, item):
+        return "、".join(credit.person.name for credit in item.credits.all()) or None
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.section.name] if item.section else []
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = ChineseAtomFeed
+    subtitle = LatestArticlesFeed.description
+
+
+class SectionFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj=None):
+        return f"{settings.NEWSROOM_PAPER_NAME} · {obj.name}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return obj.description or f"{settings.NEWSROOM_PAPER_NAME}“{obj.name}”栏目"
+
+    def articles(self, obj):
+        return Article.objects.published().filter(section=obj)
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = ChineseAtomFeed
+    subtitle = SectionFeed.description
+
+
+class PersonFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Person, slug=slug)
+
+    def title(self, obj=None):
+        return f"{settings.NEWSROOM_PAPER_NAME} · {obj.name}的稿件"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return f"{obj.name}在{settings.NEWSROOM_PAPER_NAME}发表的稿件"
+
+    def articles(self, obj):
+        return Article.objects.published().credited_to(obj)
+
+
+class PersonAtomFeed(PersonFeed):
+    feed_type = ChineseAtomFeed
+    subtitle = PersonFeed.description

@@ -1,0 +1,27 @@
+"""The masthead's column navigation, cached because every page shows it."""
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+
+NAV_CACHE_KEY = "articles:nav-sections"
+# Bounds how late a scheduled article's column appears in the navigation.
+NAV_CACHE_SECONDS = 300
+
+
+def nav_sections():
+    """(name, url) of every column with published work."""
+    from articles.models import Article, Section
+
+    sections = cache.get(NAV_CACHE_KEY)
+    if sections is None:
+        published = Article.objects.published().filter(section=OuterRef("pk"))
+        sections = [
+            (section.name, section.get_absolute_url())
+            for section in Section.objects.filter(Exists(published))
+        ]
+        cache.set(NAV_CACHE_KEY, sections, NAV_CACHE_SECONDS)
+    return sections
+
+
+def clear_navigation():
+    cache.delete(NAV_CACHE_KEY)

@@ -1,0 +1,65 @@
+"""Search-engine and social metadata: schema.org NewsArticle as JSON-LD."""
+
+import json
+
+from django.conf import settings
+from django.utils.safestring import mark_safe
+
+from articles.models import Role
+
+# Escape what could close the <script> element or start a comment, as json_script does.
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _person(credit, request):
+    return {
+        "@type": "Person",
+        "name": credit.person.name,
+        "url": request.build_absolute_uri(credit.person.get_absolute_url()),
+    }
+
+
+def news_article_json_ld(article, request):
+    """NewsArticle for one article: writers as authors, photographers as contributors."""
+    url = request.build_absolute_uri(article.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": url,
+        "url": url,
+        "headline": article.headline[:110],
+        "description": article.summary,
+        "inLanguage": "zh-Hans",
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "author": [
+            _person(credit, request)
+            for credit in article.credits.all()
+            if credit.role != Role.EDITOR
+        ],
+        "publisher": {"@type": "Organization", "name": settings.NEWSROOM_PAPER_NAME},
+    }
+    editors = [_person(c, request) for c in article.credits.all() if c.role == Role.EDITOR]
+    if editors:
+        data["editor"] = editors
+    photographers = [
+        _person(credit, request) for photo in article.photos.all() for credit in photo.credits.all()
+    ]
+    if photographers:
+        data["contributor"] = photographers
+    images = [request.build_absolute_uri(p.image.url) for p in article.photos.all() if p.image]
+    if images:
+        data["image"] = images
+    if article.section:
+        data["articleSection"] = article.section.name
+    if article.issue:
+        data["printEdition"] = str(article.issue)
+    if article.page_number:
+        data["printPage"] = str(article.page_number)
+    if article.page_name:
+        data["printSection"] = article.page_name
+    keywords = [tag.name for tag in article.tags.all()]
+    if keywords:
+        data["keywords"] = keywords
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return mark_safe(text)  # noqa: S308 - escaped above for a <script> element

@@ -1,0 +1,106 @@
+"""Sitemaps for every public page, and a Google News sitemap for the last two days."""
+
+from datetime import timedelta
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, OuterRef, Subquery
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Credit, Section
+from articles.views import issues_with_published_articles
+from people.models import Person
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "never"
+    limit = 5000
+
+    def items(self):
+        return Article.objects.published().only("pk", "slug", "updated_at").order_by("-pk")
+
+    def lastmod(self, article):
+        return article.updated_at
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        published = Article.objects.published().filter(section=OuterRef("pk"))
+        latest = published.order_by("-updated_at").values("updated_at")[:1]
+        return (
+            Section.objects.filter(Exists(published))
+            .annotate(latest=Subquery(latest))
+            .order_by("position", "name")
+        )
+
+    def lastmod(self, section):
+        return section.latest
+
+
+class PersonSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        credited = Credit.objects.filter(
+            person=OuterRef("pk"), article__in=Article.objects.published()
+        )
+        return Person.objects.filter(Exists(credited)).order_by("pk")
+
+
+class IssueSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return issues_with_published_articles().order_by("-date")
+
+    def lastmod(self, issue):
+        return issue.imported_at
+
+
+class StaticSitemap(Sitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return ["articles:home", "articles:issue_archive"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": StaticSitemap,
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "people": PersonSitemap,
+    "issues": IssueSitemap,
+}
+
+
+def news_sitemap(request):
+    """Google News sitemap: articles published in the last two days."""
+    since = timezone.now() - timedelta(days=2)
+    articles = (
+        Article.objects.published()
+        .filter(published_at__gte=since)
+        .only("pk", "slug", "headline", "published_at")
+        .order_by("-published_at")[:1000]
+    )
+    return render(
+        request,
+        "sitemaps/news.xml",
+        {"articles": articles},
+        content_type="application/xml; charset=utf-8",
+    )
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('news_sitemap'))}",
+    ]
+    return render(request, "robots.txt", {"lines": lines}, content_type="text/plain; charset=utf-8")
