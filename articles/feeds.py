@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -68,7 +69,10 @@ class LatestArticlesAtomFeed(LatestArticlesFeed):
 
 class SectionFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        section = get_object_or_404(Section, slug=slug)
+        if not self.articles(section).exists():
+            raise Http404("这个栏目还没有已发布的稿件")
+        return section
 
     def title(self, obj=None):
         return f"{settings.NEWSROOM_PAPER_NAME} · {obj.name}"
@@ -90,7 +94,11 @@ class SectionAtomFeed(SectionFeed):
 
 class PersonFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Person, slug=slug)
+        person = get_object_or_404(Person, slug=slug)
+        # Like the person page: no feed for someone with no published work.
+        if not self.articles(person).exists():
+            raise Http404("没有这个人的已发布稿件")
+        return person
 
     def title(self, obj=None):
         return f"{settings.NEWSROOM_PAPER_NAME} · {obj.name}的稿件"

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,10 @@ class ArticleSitemap(Sitemap):
     def lastmod(self, article):
         return article.updated_at
 
+    def get_latest_lastmod(self):
+        # The default takes the max over every item in Python: one row per article.
+        return Article.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
 
 class SectionSitemap(Sitemap):
     changefreq = "daily"
@@ -38,6 +42,9 @@ class SectionSitemap(Sitemap):
 
     def lastmod(self, section):
         return section.latest
+
+    def get_latest_lastmod(self):
+        return Article.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class PersonSitemap(Sitemap):
@@ -58,6 +65,9 @@ class IssueSitemap(Sitemap):
 
     def lastmod(self, issue):
         return issue.imported_at
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("imported_at"))["latest"]
 
 
 class StaticSitemap(Sitemap):

@@ -11,6 +11,9 @@ from taggit.models import Tag
 from articles.models import Article, Issue, Photo, PhotoCredit, Section
 from articles.seo import news_article_json_ld
 
+# Larger ids overflow the database's bigint: not found, rather than a database error.
+MAX_PK = 2**63 - 1
+
 
 class PublishedArticlesMixin:
     """Lists of published articles, paginated, with their bylines prefetched."""
@@ -73,6 +76,8 @@ class ArticleDetailView(TemplateView):
         return self.render_to_response(self.get_context_data(article=article))
 
     def get_article(self):
+        if self.kwargs["pk"] > MAX_PK:
+            raise Http404("没有这篇稿件")
         photo_credits = PhotoCredit.objects.select_related("person")
         queryset = (
             Article.objects.published()
@@ -111,6 +116,8 @@ class ArticleDetailView(TemplateView):
 
 class SectionDetailView(PublishedArticlesMixin, ListView):
     template_name = "articles/section_detail.html"
+    # A column with no published work yet is not public (its name may be news itself).
+    allow_empty = False
 
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
@@ -181,7 +188,7 @@ class IssueArchiveView(TemplateView):
         if "year" in self.kwargs:
             try:
                 month = date(int(self.kwargs["year"]), int(self.kwargs["month"]), 1)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise Http404("月份不存在") from None
             if month not in months:
                 raise Http404("这个月没有报纸")

@@ -41,3 +41,44 @@ def make_article(credits=(), **kwargs):
     for position, (person, role) in enumerate(credits):
         Credit.objects.create(article=article, person=person, role=role, position=position)
     return article
+
+
+def make_many_articles(count, *, section, issue, person, tag=None, start=0):
+    """`count` published articles in one column and issue, credited to `person`, in bulk.
+
+    Every fifth has a photo with a photo credit, so list pages meet photos too.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    from articles.models import Photo, PhotoCredit
+
+    now = timezone.now()
+    articles = Article.objects.bulk_create(
+        Article(
+            headline=f"批量稿件{start + n}",
+            slug=f"pi-liang-{start + n}",
+            section=section,
+            issue=issue,
+            position=start + n,
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(minutes=start + n + 1),
+            body=[{"type": "paragraph", "text": f"第{start + n}篇的正文。"}],
+        )
+        for n in range(count)
+    )
+    Credit.objects.bulk_create(
+        Credit(article=a, person=person, role="记者", staff=True) for a in articles
+    )
+    photos = Photo.objects.bulk_create(
+        Photo(article=a, caption=f"图为第{a.headline}的现场。") for a in articles[::5]
+    )
+    PhotoCredit.objects.bulk_create(
+        PhotoCredit(photo=p, person=person, role="摄影记者", staff=True) for p in photos
+    )
+    if tag is not None:
+        content_type = ContentType.objects.get_for_model(Article)
+        TaggedItem.objects.bulk_create(
+            TaggedItem(tag=tag, content_type=content_type, object_id=a.pk) for a in articles
+        )
+    return articles
