@@ -1,0 +1,124 @@
+"""A reader's walk through the site in Debian's Chromium, on a desktop and on a phone.
+
+Front page → a column → an article → the reporter's page → the issue by date,
+with axe-core checking each page for serious or critical accessibility problems.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import SEED, SEED_DATE
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by
+# fixtures are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists() or not AXE.exists():
+        pytest.fail("needs Debian's chromium and `npm ci` (bin/test installs both)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def check_accessibility(page):
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert serious == [], page.url
+
+
+def check_fits_the_screen(page):
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"{page.url} scrolls sideways by {overflow}px"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_reader_walks_from_front_page_to_the_issue(
+    browser, live_server, transactional_db, viewport, tmp_path
+):
+    call_command("import_issue", str(SEED), "--date", SEED_DATE, "--publish", verbosity=0)
+    # axe is injected as a script; the site's CSP rightly forbids that, so this context waives it.
+    context = browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def visited(title_part):
+        assert title_part in page.title()
+        check_accessibility(page)
+        check_fits_the_screen(page)
+
+    page.goto(live_server.url + "/")
+    visited("通辽日报")
+    assert page.locator(".lead-story h3").inner_text() == "我市多措并举深入开展乡村振兴工作"
+
+    page.locator(".site-nav").get_by_role("link", name="人大代表风采").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "人大代表风采"
+    visited("人大代表风采")
+
+    page.get_by_role("link", name="迟红蕾:心系社区 为民代言").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "迟红蕾:心系社区 为民代言"
+    assert page.locator(".byline").inner_text().split() == ["本报记者", "李娜"]
+    visited("迟红蕾")
+    page.screenshot(path=tmp_path / f"article-{viewport}.png", full_page=True)
+
+    page.locator(".byline").get_by_role("link", name="李娜").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "李娜"
+    assert page.locator(".article-item").count() == 2
+    visited("李娜")
+
+    page.get_by_role("link", name="我市多措并举深入开展乡村振兴工作").click()
+    page.wait_for_load_state()
+    page.locator(".dates").get_by_role("link", name="通辽日报 2022年12月20日").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/issues/2022-12-20/")
+    assert page.locator(".article-item").count() == 8
+    visited("2022年12月20日")
+
+    page.get_by_role("link", name="往期回顾").first.click()
+    page.wait_for_load_state()
+    visited("往期回顾")
+    assert page.locator(".issue-calendar a").count() == 1
+
+    # The photo caption and its credit, read as a reader sees them.
+    page.goto(live_server.url + "/sections/you-hua-ying-shang-huan-jing-jin-xing-shi/")
+    page.get_by_role("link", name="开鲁县人社局优化营商环境 提升服务效能").click()
+    page.wait_for_load_state()
+    caption = page.locator("figure figcaption").inner_text()
+    assert caption.startswith(
+        "图为内蒙古圣雪大成制药有限公司财务人员正在查看留工培训补助到账情况。"
+    )
+    assert caption.endswith("本报特约通讯员 胡建华 摄")
+    visited("开鲁县")
+    assert errors == []
+    context.close()
