@@ -35,3 +35,43 @@ def text_to_body(text):
                 continue
         blocks.append({"type": "paragraph", "text": "".join(lines)})
     return blocks
+
+
+# Inline markup editors may type inside a paragraph: **加粗** and [链接文字](https://…).
+_BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
+_LINK_RE = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
+_SAFE_URL_RE = re.compile(r"^(https?://|mailto:|/(?!/))", re.IGNORECASE)
+
+
+def render_inline(text):
+    """Paragraph text to HTML: escaped first, so only our <strong> and <a> can appear.
+
+    nh3 then cleans the result as a second line of defence, keeping only
+    those two tags, http(s)/mailto/site links, and rel="noopener noreferrer".
+    """
+    import nh3
+    from django.utils.html import escape
+
+    html = escape(text)
+
+    def link(match):
+        label, url = match.group(1), match.group(2)
+        if not _SAFE_URL_RE.match(url.replace("&amp;", "&")):
+            return match.group(0)
+        return f'<a href="{url}">{label}</a>'
+
+    html = _LINK_RE.sub(link, html)
+    html = _BOLD_RE.sub(r"<strong>\1</strong>", html)
+    return nh3.clean(
+        html,
+        tags={"strong", "a"},
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def plain_text(text):
+    """Paragraph text without inline markup, for summaries, feeds and metadata."""
+    text = _LINK_RE.sub(r"\1", text)
+    return _BOLD_RE.sub(r"\1", text)

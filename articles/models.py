@@ -1,3 +1,6 @@
+import reversion
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -6,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from articles.body import plain_text
+from articles.images import make_renditions, validate_photo
 from newsroom.text import pinyin_slug, unique_slugs
 
 
@@ -79,10 +84,18 @@ class Section(models.Model):
 PRINT_ORDER = [F("page_number").asc(nulls_last=True), F("position").asc(), F("pk").asc()]
 
 
+def published_q():
+    """The one definition of what readers may see: published, and its time has come."""
+    return Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of what readers may see."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_q())
+
+    def published_or(self, pk):
+        """Published articles plus article `pk` whatever its state: a preview among public ones."""
+        return self.filter(published_q() | Q(pk=pk))
 
     def with_credits(self):
         return self.select_related("section", "issue").prefetch_related(
@@ -129,7 +142,9 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待审"
         PUBLISHED = "published", "已发布"
+        WITHDRAWN = "withdrawn", "已撤稿"
 
     headline = models.CharField("标题", max_length=200)
     kicker = models.CharField("引题", max_length=200, blank=True)
@@ -176,6 +191,35 @@ class Article(models.Model):
         encoder=UnicodeJSONEncoder,
         help_text="导入时发现、需要编辑核对的内容(如排版夹入正文的标题)。",
     )
+    withdrawn_reason = models.TextField("撤稿原因", blank=True)
+    corrected_at = models.DateTimeField(
+        "最近更正时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="最近一次追加更正的时间;有值时文章页才去取更正。",
+    )
+    version = models.PositiveIntegerField(
+        "版本号", default=1, editable=False, help_text="每次保存加一,用来发现两人同时修改。"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     import_fingerprint = models.CharField(
         "导入指纹",
         max_length=64,
@@ -192,7 +236,13 @@ class Article(models.Model):
         verbose_name = "稿件"
         verbose_name_plural = "稿件"
         ordering = ["-published_at", "position", "pk"]
+        permissions = [
+            ("publish_article", "可以发布、定时发布和撤下稿件"),
+            ("edit_others_article", "可以修改他人的稿件"),
+            ("correct_article", "可以为已发布稿件追加更正"),
+        ]
         indexes = [
+            models.Index(fields=["created_by", "-updated_at"], name="article_created_by_idx"),
             models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
             models.Index(fields=["section", "-published_at"], name="article_section_published_idx"),
             models.Index(fields=["issue", "position"], name="article_issue_position_idx"),
@@ -209,6 +259,24 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def state_label(self):
+        """草稿, 待审, 已发布, 定时发布 or 已撤稿, as the desk says it."""
+        return "定时发布" if self.is_scheduled else self.get_status_display()
+
+    @property
+    def modified_at(self):
+        """When readers last saw a change: the article's save or its latest correction."""
+        return max(self.updated_at, self.corrected_at or self.updated_at)
 
     @property
     def is_published(self):
@@ -241,7 +309,7 @@ class Article(models.Model):
     @property
     def summary(self):
         """The first paragraph, cut to a length search engines and WeChat cards show."""
-        text = self.paragraphs[0] if self.paragraphs else ""
+        text = plain_text(self.paragraphs[0]) if self.paragraphs else ""
         return text if len(text) <= 120 else text[:119] + "…"
 
     @property
@@ -320,11 +388,89 @@ class Credit(CreditBase):
         indexes = [models.Index(fields=["person", "article"], name="credit_person_article_idx")]
 
 
+class ArticleEvent(models.Model):
+    """One step of an article's workflow: who did what, when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "创建"
+        SUBMITTED = "submitted", "提交审核"
+        RETURNED = "returned", "退回修改"
+        PUBLISHED = "published", "发布"
+        SCHEDULED = "scheduled", "定时发布"
+        WITHDRAWN = "withdrawn", "撤稿"
+        CORRECTED = "corrected", "更正"
+
+    article = models.ForeignKey(
+        Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "流程记录"
+        verbose_name_plural = "流程记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["article", "at"], name="event_article_at_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+
+
+class Correction(models.Model):
+    """A dated correction (更正) appended to a published article, shown under it."""
+
+    article = models.ForeignKey(
+        Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="corrections"
+    )
+    text = models.TextField("更正内容")
+    created_at = models.DateTimeField("更正时间", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="更正人",
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "更正"
+        verbose_name_plural = "更正"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d} 更正"
+
+
 class Photo(models.Model):
     article = models.ForeignKey(
         Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField("图片文件", upload_to="photos/%Y/%m/", blank=True)
+    image = models.ImageField(
+        "图片文件",
+        upload_to="photos/%Y/%m/",
+        blank=True,
+        width_field="width",
+        height_field="height",
+        validators=[validate_photo],
+    )
+    width = models.PositiveIntegerField("宽度", null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField("高度", null=True, blank=True, editable=False)
+    renditions = models.JSONField(
+        "缩放版本",
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="宽度 → 文件路径,上传时生成。",
+    )
     caption = models.TextField("图片说明")
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
@@ -335,6 +481,23 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.caption[:40]
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.image and self.renditions.get("source") != self.image.name:
+            self.renditions = {"source": self.image.name, "sizes": make_renditions(self.image)}
+            Photo.objects.filter(pk=self.pk).update(renditions=self.renditions)
+
+    def srcset(self):
+        """For <img srcset>: each rendition and the original, by width."""
+        sizes = self.renditions.get("sizes", {})
+        entries = [
+            f"{default_storage.url(path)} {width}w"
+            for width, path in sorted(sizes.items(), key=lambda item: int(item[0]))
+        ]
+        if self.image and self.width:
+            entries.append(f"{self.image.url} {self.width}w")
+        return ", ".join(entries)
 
     def credit_line(self):
         """`本报特约通讯员 胡建华 摄`, as printed under the photo."""
@@ -353,3 +516,23 @@ class PhotoCredit(CreditBase):
     class Meta(CreditBase.Meta):
         verbose_name = "图片署名"
         verbose_name_plural = "图片署名"
+
+
+# Revision history (django-reversion): an article's revision carries its credits and photos.
+# Workflow state is not content: ArticleAdmin puts WORKFLOW_FIELDS back after a restore,
+# so restoring a revision never publishes, unpublishes or rewinds the version number.
+WORKFLOW_FIELDS = [
+    "status",
+    "published_at",
+    "withdrawn_reason",
+    "corrected_at",
+    "version",
+    "created_by_id",
+    "updated_by_id",
+    "created_at",
+    "import_fingerprint",
+]
+reversion.register(Credit)
+reversion.register(PhotoCredit)
+reversion.register(Photo, follow=["credits"])
+reversion.register(Article, follow=["credits", "photos"])

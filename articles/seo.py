@@ -30,8 +30,8 @@ def news_article_json_ld(article, request):
         "headline": article.headline[:110],
         "description": article.summary,
         "inLanguage": "zh-Hans",
-        "datePublished": article.published_at.isoformat(),
-        "dateModified": article.updated_at.isoformat(),
+        "datePublished": (article.published_at or article.updated_at).isoformat(),
+        "dateModified": article.modified_at.isoformat(),
         "author": [
             _person(credit, request)
             for credit in article.credits.all()

@@ -75,13 +75,13 @@ class ArticleDetailView(TemplateView):
             return redirect(article, permanent=True)
         return self.render_to_response(self.get_context_data(article=article))
 
-    def get_article(self):
+    def get_article(self, base=None):
         if self.kwargs["pk"] > MAX_PK:
             raise Http404("没有这篇稿件")
+        base = Article.objects.published() if base is None else base
         photo_credits = PhotoCredit.objects.select_related("person")
         queryset = (
-            Article.objects.published()
-            .with_credits()
+            base.with_credits()
             .with_issue_neighbours(self.kwargs["pk"])
             .prefetch_related(
                 Prefetch(
@@ -93,7 +93,10 @@ class ArticleDetailView(TemplateView):
                 "tags",
             )
         )
-        return get_object_or_404(queryset)
+        article = get_object_or_404(queryset)
+        # Most articles are never corrected: ask for corrections only when there are some.
+        article.correction_list = list(article.corrections.all()) if article.corrected_at else []
+        return article
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

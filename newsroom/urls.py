@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from articles.preview import shared_preview
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
 
 admin.site.site_header = f"{settings.NEWSROOM_PAPER_NAME} 编辑部"
@@ -25,6 +26,7 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("preview/<str:token>/", shared_preview, name="article_shared_preview"),
     path("people/", include("people.urls")),
     path("", include("articles.urls")),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -16,6 +17,15 @@ class Person(models.Model):
     sort_key = models.CharField("拼音排序", max_length=200, editable=False, db_index=True)
     bio = models.TextField("简介", blank=True)
     portrait = models.ImageField("头像", upload_to="people/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        help_text="本人在编辑部后台的账号,用于“署我名的”筛选。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from articles.models import Article, Credit, Photo
 from people.models import Person
+from tests.browserless import article_form
 
 pytestmark = pytest.mark.django_db
 
@@ -78,58 +79,15 @@ def test_article_form_shows_import_notes_credits_and_photo(admin_client, seed_is
     assert "导入时发现的问题" not in html
 
 
-def article_post_data(article, **changes):
-    """The change form as the browser would submit it, with the article's inlines."""
-    credits = list(article.credits.all())
-    photos = list(article.photos.all())
-    data = {
-        "kicker": article.kicker,
-        "headline": article.headline,
-        "subheadline": article.subheadline,
-        "section": article.section_id or "",
-        "dateline": article.dateline,
-        "body": "第一段。\n\n### 小标题\n\n第二段,\n接着写。",
-        "issue": article.issue_id or "",
-        "position": article.position,
-        "page_number": "",
-        "page_name": "",
-        "status": article.status,
-        "published_at_0": "2022-12-20",
-        "published_at_1": "00:00:00",
-        "slug": article.slug,
-        "new_tags": "乡村振兴, 基层治理",
-        "credits-TOTAL_FORMS": len(credits),
-        "credits-INITIAL_FORMS": len(credits),
-        "credits-MIN_NUM_FORMS": 0,
-        "credits-MAX_NUM_FORMS": 1000,
-        "photos-TOTAL_FORMS": len(photos),
-        "photos-INITIAL_FORMS": len(photos),
-        "photos-MIN_NUM_FORMS": 0,
-        "photos-MAX_NUM_FORMS": 1000,
-    }
-    for i, credit in enumerate(credits):
-        data |= {
-            f"credits-{i}-id": credit.pk,
-            f"credits-{i}-article": article.pk,
-            f"credits-{i}-person": credit.person_id,
-            f"credits-{i}-role": credit.role,
-            f"credits-{i}-staff": "on" if credit.staff else "",
-            f"credits-{i}-position": credit.position,
-        }
-    for i, photo in enumerate(photos):
-        data |= {
-            f"photos-{i}-id": photo.pk,
-            f"photos-{i}-article": article.pk,
-            f"photos-{i}-caption": photo.caption,
-            f"photos-{i}-position": photo.position,
-        }
-    return data | changes
-
-
 def test_editor_changes_body_tags_and_clears_notes(admin_client, seed_issue):
     article = Article.objects.get(headline="霍林郭勒市委党校:聚焦主责主业")
-    url = reverse("admin:articles_article_change", args=[article.pk])
-    response = admin_client.post(url, article_post_data(article, clear_import_notes="on"))
+    url, data = article_form(admin_client, article)
+    data |= {
+        "body": "第一段。\n\n### 小标题\n\n第二段,\n接着写。",
+        "new_tags": "乡村振兴, 基层治理",
+        "clear_import_notes": "on",
+    }
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     article.refresh_from_db()
     assert article.body == [
@@ -139,35 +97,33 @@ def test_editor_changes_body_tags_and_clears_notes(admin_client, seed_issue):
     ]
     assert article.import_notes == []
     assert set(article.tags.names()) == {"乡村振兴", "基层治理"}
+    assert article.credits.get().person.name == "狄雅莉"
 
 
-def test_publishing_without_a_date_is_a_form_error(admin_client, seed_issue):
+def test_publishing_without_a_time_publishes_now(admin_client, seed_issue):
     article = Article.objects.first()
-    url = reverse("admin:articles_article_change", args=[article.pk])
-    data = article_post_data(article, published_at_0="", published_at_1="")
-    response = admin_client.post(url, data)
-    assert response.status_code == 200
-    assert "发布的稿件需要填写发布时间" in response.content.decode()
+    Article.objects.filter(pk=article.pk).update(status="draft", published_at=None)
+    url, data = article_form(admin_client, article)
+    data |= {"status": "published", "published_at_0": "", "published_at_1": ""}
+    assert admin_client.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.is_published
 
 
 def test_add_article_with_a_credit(admin_client, seed_issue):
     person = Person.objects.get(name="邵南")
-    data = {
+    url, data = article_form(admin_client)
+    data |= {
         "headline": "我市迎来今冬首场降雪",
         "body": "昨日,我市迎来今冬首场降雪。",
-        "status": "draft",
-        "position": 0,
-        "credits-TOTAL_FORMS": 1,
-        "credits-INITIAL_FORMS": 0,
+        "credits-TOTAL_FORMS": "1",
         "credits-0-person": person.pk,
         "credits-0-role": "记者",
         "credits-0-staff": "on",
-        "credits-0-position": 0,
-        "photos-TOTAL_FORMS": 0,
-        "photos-INITIAL_FORMS": 0,
+        "credits-0-position": "0",
     }
-    response = admin_client.post(reverse("admin:articles_article_add"), data)
-    assert response.status_code == 302
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
     article = Article.objects.get(headline="我市迎来今冬首场降雪")
     assert article.slug == "wo-shi-ying-lai-jin-dong-shou-chang-jiang-xue"
     assert article.byline() == "本报记者 邵南"
