@@ -122,3 +122,67 @@ def test_reader_walks_from_front_page_to_the_issue(
     visited("开鲁县")
     assert errors == []
     context.close()
+
+
+def test_editor_edits_adds_a_photo_publishes_and_sees_it_public(
+    browser, live_server, transactional_db, tmp_path
+):
+    """An editor's morning: log in, fix a draft's headline and body, add a photo, publish."""
+    from io import StringIO
+
+    from PIL import Image
+
+    from articles.models import Article
+
+    call_command("import_issue", str(SEED), "--date", SEED_DATE, verbosity=0)  # drafts
+    out = StringIO()
+    call_command("create_staff", "张编辑", "--role", "编辑", stdout=out)
+    password = out.getvalue().strip().rsplit(":", 1)[-1]
+    article = Article.objects.get(headline="我市新建5G基站1207个")
+    photo_path = tmp_path / "tower.jpg"
+    Image.new("RGB", (1200, 800), (40, 120, 200)).save(photo_path, "JPEG")
+
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/")
+    page.fill("#id_username", "张编辑")
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    assert "稿件管理" in page.content()
+
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    page.fill("#id_headline", "我市今年新建5G基站1207个")
+    body = page.locator("#id_body")
+    body.fill(body.input_value() + "\n\n### 下一步\n\n明年将**继续**推进5G建设。")
+    page.locator("#photos-group").get_by_text("添加另一个 图片").click()
+    page.set_input_files("#id_photos-0-image", str(photo_path))
+    page.fill("#id_photos-0-caption", "图为工作人员调试5G基站设备。")
+    page.fill("#id_photos-0-photographer", "王强")
+    page.select_option("#id_status", "published")
+    page.locator("input[name=_save]").click()
+    page.wait_for_load_state()
+    assert page.locator(".messagelist .success").count() == 1, page.content()[:2000]
+
+    article.refresh_from_db()
+    assert article.is_published and article.headline == "我市今年新建5G基站1207个"
+    page.goto(live_server.url + article.get_absolute_url())
+    assert page.locator("h1").inner_text() == "我市今年新建5G基站1207个"
+    assert page.locator("h2", has_text="下一步").count() == 1
+    assert page.locator(".article-body strong:not(.dateline)").inner_text() == "继续"
+    caption = page.locator("figure figcaption").inner_text()
+    assert caption.startswith("图为工作人员调试5G基站设备。") and caption.endswith(
+        "本报摄影记者 王强 摄"
+    )
+    image = page.locator("figure img")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert "480w" in image.get_attribute("srcset")
+    check_accessibility_with_csp_waived(context, page.url)
+    context.close()
+
+
+def check_accessibility_with_csp_waived(context, url):
+    page = context.browser.new_context(bypass_csp=True).new_page()
+    page.goto(url)
+    check_accessibility(page)
+    page.context.close()

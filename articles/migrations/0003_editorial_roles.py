@@ -3,22 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-REPORTER = {
-    "articles": ["add_article", "change_article", "view_article",
-                 "add_credit", "change_credit", "delete_credit", "view_credit",
-                 "add_photo", "change_photo", "delete_photo", "view_photo",
-                 "add_photocredit", "change_photocredit", "delete_photocredit", "view_photocredit",
-                 "view_section", "view_issue", "view_articleevent", "view_correction"],
-    "people": ["add_person", "view_person"],
-    "taggit": ["add_tag", "view_tag"],
-}
-EDITOR_EXTRA = {
-    "articles": ["delete_article", "publish_article", "edit_others_article", "correct_article",
-                 "add_section", "change_section", "add_issue", "change_issue",
-                 "add_correction", "add_articleevent"],
-    "people": ["change_person"],
-    "taggit": ["change_tag", "delete_tag"],
-}
+from articles.roles import EDITOR, REPORTER, sync_groups
 
 
 def create_groups(apps, schema_editor):
@@ -27,26 +12,11 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def permissions(spec):
-        found = []
-        for app_label, codenames in spec.items():
-            found += Permission.objects.filter(
-                content_type__app_label=app_label, codename__in=codenames
-            )
-        return found
-
-    reporter, _ = Group.objects.get_or_create(name="记者")
-    reporter.permissions.set(permissions(REPORTER))
-    editor, _ = Group.objects.get_or_create(name="编辑")
-    merged = {app: REPORTER.get(app, []) + EDITOR_EXTRA.get(app, []) for app in REPORTER}
-    editor.permissions.set(permissions(merged))
+    sync_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["记者", "编辑"]).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=[REPORTER, EDITOR]).delete()
 
 
 class Migration(migrations.Migration):

@@ -10,14 +10,15 @@ their bylines.
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from articles.roles import EDITOR, REPORTER, sync_groups
 from people.models import Person
 
-ROLES = ("记者", "编辑")
+ROLES = (REPORTER, EDITOR)
 
 
 class Command(BaseCommand):
@@ -42,13 +43,10 @@ class Command(BaseCommand):
             raise CommandError(f"登录名不可用:{';'.join(error.messages)}") from None
         if User.objects.filter(**{User.USERNAME_FIELD: name}).exists():
             raise CommandError(f"账号已存在:{name}")
-        try:
-            group = Group.objects.get(name=role)
-        except Group.DoesNotExist:
-            raise CommandError(f"没有“{role}”这个角色,请先运行 migrate") from None
-
         password = secrets.token_urlsafe(12)
         with transaction.atomic():
+            sync_groups(Group, Permission)
+            group = Group.objects.get(name=role)
             user = User.objects.create_user(name, email=email, password=password, is_staff=True)
             user.groups.add(group)
             person = Person.objects.filter(name=name, user__isnull=True).order_by("pk").first()

@@ -1,0 +1,72 @@
+"""The desk's two roles as permission groups: 记者 (reporter) and 编辑 (editor).
+
+Used by the data migration that creates them and by `create_staff`, which
+re-creates them if they are missing (a flushed test database, say). Takes the
+Group and Permission models as arguments so a migration can pass its
+historical ones.
+"""
+
+REPORTER = "记者"
+EDITOR = "编辑"
+
+REPORTER_PERMISSIONS = {
+    "articles": [
+        "add_article",
+        "change_article",
+        "view_article",
+        "add_credit",
+        "change_credit",
+        "delete_credit",
+        "view_credit",
+        "add_photo",
+        "change_photo",
+        "delete_photo",
+        "view_photo",
+        "add_photocredit",
+        "change_photocredit",
+        "delete_photocredit",
+        "view_photocredit",
+        "view_section",
+        "view_issue",
+        "view_articleevent",
+        "view_correction",
+    ],
+    "people": ["add_person", "view_person"],
+    "taggit": ["add_tag", "view_tag"],
+}
+EDITOR_EXTRA_PERMISSIONS = {
+    "articles": [
+        "delete_article",
+        "publish_article",
+        "edit_others_article",
+        "correct_article",
+        "add_section",
+        "change_section",
+        "add_issue",
+        "change_issue",
+        "add_correction",
+        "add_articleevent",
+    ],
+    "people": ["change_person"],
+    "taggit": ["change_tag", "delete_tag"],
+}
+
+
+def _permissions(Permission, spec):
+    found = []
+    for app_label, codenames in spec.items():
+        found += Permission.objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+    return found
+
+
+def sync_groups(Group, Permission):
+    reporter, _ = Group.objects.get_or_create(name=REPORTER)
+    reporter.permissions.set(_permissions(Permission, REPORTER_PERMISSIONS))
+    editor, _ = Group.objects.get_or_create(name=EDITOR)
+    merged = {
+        app: REPORTER_PERMISSIONS.get(app, []) + EDITOR_EXTRA_PERMISSIONS.get(app, [])
+        for app in REPORTER_PERMISSIONS
+    }
+    editor.permissions.set(_permissions(Permission, merged))
