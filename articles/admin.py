@@ -6,7 +6,7 @@ from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +18,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.models import Tag
 
-from articles import workflow
+from articles import search, workflow
 from articles.body import body_to_text, text_to_body
 from articles.models import (
     WORKFLOW_FIELDS,
@@ -352,6 +352,15 @@ class ArticleAdmin(VersionAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or workflow.can_edit(request.user, obj))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search through the segmented full-text index (headline, body, people), plus a plain
+        headline match for fragments the segmenter would split differently."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matched, _ = search.search(queryset, term)
+        return queryset.filter(Q(pk__in=matched.values("pk")) | Q(headline__icontains=term)), False
 
     def has_publish_permission(self, request):
         return workflow.can_publish(request.user)

@@ -15,6 +15,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.utils import timezone
 
+from articles import search
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
 from articles.navigation import clear_navigation
 from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs
@@ -293,6 +294,8 @@ def import_parsed_issue(
         article.updated_at = now
     Article.objects.bulk_update(to_publish, ["status", "published_at", "updated_at"])
     _create_parts(to_create + to_update, lookups, report)
-    # Bulk writes send no signals: clear what the public pages cache ourselves.
+    # Bulk writes send no signals: keep the search index and cached navigation current ourselves.
+    search.add_words([*lookups.people, *lookups.sections])
+    search.index_articles([article.pk for article, _ in to_create + to_update])
     transaction.on_commit(clear_navigation)
     return report

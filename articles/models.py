@@ -1,5 +1,6 @@
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -220,6 +221,12 @@ class Article(models.Model):
         editable=False,
         related_name="+",
     )
+    search_vector = SearchVectorField(
+        "搜索索引",
+        null=True,
+        editable=False,
+        help_text="PostgreSQL 上的分词全文索引(见 articles/search.py)。",
+    )
     import_fingerprint = models.CharField(
         "导入指纹",
         max_length=64,
@@ -243,6 +250,8 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["created_by", "-updated_at"], name="article_created_by_idx"),
+            # The admin's and feeds' default order: newest first, with no sort of the whole table.
+            models.Index(fields=["-published_at", "position", "id"], name="article_newest_idx"),
             models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
             models.Index(fields=["section", "-published_at"], name="article_section_published_idx"),
             models.Index(fields=["issue", "position"], name="article_issue_position_idx"),

@@ -1,11 +1,46 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles.models import Article, Section
+from articles import search
+from articles.models import Article, Credit, Photo, PhotoCredit, Section
 from articles.navigation import clear_navigation
+from people.models import Person
 
 
 @receiver([post_save, post_delete], sender=Article)
 @receiver([post_save, post_delete], sender=Section)
 def article_or_section_changed(sender, **kwargs):
     clear_navigation()
+
+
+# Search index: the articles a save touches, indexed once its transaction commits.
+
+
+@receiver(post_save, sender=Article)
+def article_saved(sender, instance, **kwargs):
+    search.schedule([instance.pk])
+
+
+@receiver([post_save, post_delete], sender=Credit)
+@receiver([post_save, post_delete], sender=Photo)
+def article_part_changed(sender, instance, **kwargs):
+    search.schedule([instance.article_id])
+
+
+@receiver([post_save, post_delete], sender=PhotoCredit)
+def photo_credit_changed(sender, instance, **kwargs):
+    article_id = Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
+    search.schedule(list(article_id))
+
+
+@receiver(post_save, sender=Person)
+@receiver(post_save, sender=Section)
+def name_changed(sender, instance, created, **kwargs):
+    search.add_words([instance.name])
+    if created:
+        return
+    if sender is Person:
+        articles = Article.objects.credited_to(instance)
+    else:
+        articles = Article.objects.filter(section=instance)
+    search.schedule(list(articles.values_list("pk", flat=True)))

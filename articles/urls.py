@@ -33,6 +33,7 @@ urlpatterns = [
         name="issue_archive_month",
     ),
     path("issues/<isodate:date>/", views.IssueDetailView.as_view(), name="issue_detail"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
 ]

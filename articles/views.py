@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
-from articles.models import Article, Issue, Photo, PhotoCredit, Section
+from articles import search
+from articles.forms import SearchForm
+from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
 from articles.seo import news_article_json_ld
 
 # Larger ids overflow the database's bigint: not found, rather than a database error.
@@ -209,4 +211,44 @@ class IssueArchiveView(TemplateView):
             weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(month.year, month.month)
             context["weeks"] = [[(day, by_day.get(day)) for day in week] for week in weeks]
             context["month_issue_count"] = len(by_day)
+        return context
+
+
+class SearchView(PublishedArticlesMixin, ListView):
+    """/search/?q=…: published articles only, ranked, with the matched words highlighted."""
+
+    template_name = "articles/search.html"
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET or None)
+        self.words = []
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if not self.form.is_bound or not self.form.is_valid() or not self.form.cleaned_data["q"]:
+            return queryset.none()
+        data = self.form.cleaned_data
+        if data["section"]:
+            queryset = queryset.filter(section__slug=data["section"])
+        if data["person"]:
+            queryset = queryset.filter(
+                Exists(Credit.objects.filter(article=OuterRef("pk"), person__slug=data["person"]))
+            )
+        if data["start"]:
+            queryset = queryset.filter(published_at__date__gte=data["start"])
+        if data["end"]:
+            queryset = queryset.filter(published_at__date__lte=data["end"])
+        queryset, self.words = search.search(queryset, data["q"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(form=self.form, words=self.words, **kwargs)
+        for article in context["object_list"]:
+            article.headline_html = search.highlight(article.headline, self.words)
+            body = " ".join(block.get("text", "") for block in article.body)
+            article.excerpt_html = search.highlight(body, self.words, length=120)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["query_string"] = params.urlencode()
         return context
