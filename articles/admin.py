@@ -3,6 +3,7 @@ import difflib
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -228,21 +229,23 @@ class ArticleForm(forms.ModelForm):
         """Refuse a save based on an out-of-date copy, naming who saved in between."""
         if not self.instance.pk:
             return
+        # Lock the row (no join: PostgreSQL cannot lock the nullable side of one).
         current = (
             Article.objects.select_for_update()
             .filter(pk=self.instance.pk)
-            .values("version", "updated_by__username", "updated_at")
+            .values("version", "updated_by_id", "updated_at")
             .first()
         )
         if current is None:
             return
-        submitted = self.cleaned_data.get("edit_version")
         if getattr(self.instance, "_restoring", False):
             # The revision being restored is in the database for now; compare with what was there.
             current["version"] = self.instance.version
-        if current is None or submitted == current["version"]:
+        submitted = self.cleaned_data.get("edit_version")
+        if submitted == current["version"]:
             return
-        who = current["updated_by__username"] or "其他人"
+        editor = get_user_model().objects.filter(pk=current["updated_by_id"]).first()
+        who = editor.get_username() if editor else "其他人"
         when = timezone.localtime(current["updated_at"]).strftime("%Y-%m-%d %H:%M:%S")
         # Their text stays in the form; the new version number lets them save it on purpose.
         self.data = self.data.copy()

@@ -97,7 +97,12 @@ def test_filters_by_column_person_and_dates(client, seed_issue, committed):
         section = make_section(name="科技")
         person = make_person(name="王强")
         old = make_article(headline="基站老新闻", published_at=timezone.now() - timedelta(days=30))
-        newer = make_article(headline="基站新新闻", section=section, credits=[(person, "记者")])
+        newer = make_article(
+            headline="基站新新闻",
+            section=section,
+            credits=[(person, "记者")],
+            published_at=timezone.now() - timedelta(hours=1),
+        )
     assert found(client, "基站", section=section.slug) == [newer.headline]
     assert found(client, "基站", person=person.slug) == [newer.headline]
     since = (timezone.localdate() - timedelta(days=7)).isoformat()
