@@ -15,7 +15,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.utils import timezone
 
-from articles import search
+from articles import page_cache, search
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
 from articles.navigation import clear_navigation
 from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs
@@ -298,4 +298,5 @@ def import_parsed_issue(
     search.add_words([*lookups.people, *lookups.sections])
     search.index_articles([article.pk for article, _ in to_create + to_update])
     transaction.on_commit(clear_navigation)
+    page_cache.invalidate_on_commit()
     return report

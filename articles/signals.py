@@ -1,8 +1,9 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from taggit.models import Tag, TaggedItem
 
-from articles import search
-from articles.models import Article, Credit, Photo, PhotoCredit, Section
+from articles import page_cache, search
+from articles.models import Article, Correction, Credit, Photo, PhotoCredit, Section
 from articles.navigation import clear_navigation
 from people.models import Person
 
@@ -11,6 +12,19 @@ from people.models import Person
 @receiver([post_save, post_delete], sender=Section)
 def article_or_section_changed(sender, **kwargs):
     clear_navigation()
+
+
+@receiver([post_save, post_delete], sender=Article)
+@receiver([post_save, post_delete], sender=Section)
+@receiver([post_save, post_delete], sender=Credit)
+@receiver([post_save, post_delete], sender=Photo)
+@receiver([post_save, post_delete], sender=PhotoCredit)
+@receiver([post_save, post_delete], sender=Correction)
+@receiver([post_save, post_delete], sender=Person)
+@receiver([post_save, post_delete], sender=TaggedItem)
+@receiver([post_save, post_delete], sender=Tag)
+def public_content_changed(sender, **kwargs):
+    page_cache.invalidate_on_commit()
 
 
 # Search index: the articles a save touches, indexed once its transaction commits.

@@ -5,6 +5,7 @@ from itertools import groupby
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import http_date
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
@@ -75,7 +76,9 @@ class ArticleDetailView(TemplateView):
         article = self.get_article()
         if article.slug != kwargs["slug"]:
             return redirect(article, permanent=True)
-        return self.render_to_response(self.get_context_data(article=article))
+        response = self.render_to_response(self.get_context_data(article=article))
+        response["Last-Modified"] = http_date(article.modified_at.timestamp())
+        return response
 
     def get_article(self, base=None):
         if self.kwargs["pk"] > MAX_PK:
