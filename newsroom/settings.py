@@ -26,8 +26,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(or DEBUG=1 for local development)."
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random "
+            "string, or DEBUG=1 for local development. 缺少 SECRET_KEY 环境变量。"
         )
     SECRET_KEY = "django-insecure-local-development-only"
 
@@ -35,7 +35,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "ALLOWED_HOSTS is not set. Set it to the site's host names, comma-separated."
+            "ALLOWED_HOSTS is not set: set it to the site's host names, comma-separated. "
+            "缺少 ALLOWED_HOSTS 环境变量。"
         )
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
@@ -135,6 +136,7 @@ CACHES = {
     )
 }
 # Whole public pages for anonymous readers (articles/page_cache.py).
+NEWSROOM_BENCH_VIEWS = os.environ.get("NEWSROOM_BENCH_VIEWS", "") == "1"
 NEWSROOM_PAGE_CACHE = os.environ.get("NEWSROOM_PAGE_CACHE", "1") == "1"
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
 NEWSROOM_BROWSER_MAX_AGE = int(os.environ.get("NEWSROOM_BROWSER_MAX_AGE", "60"))
@@ -200,6 +202,8 @@ SECURE_CSP = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+    # Health checks come over plain HTTP from inside the container or the load balancer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from articles.preview import shared_preview
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
+from newsroom import views
 
 admin.site.site_header = f"{settings.NEWSROOM_PAPER_NAME} 编辑部"
 admin.site.site_title = "Newsroom 编辑部"
@@ -26,6 +27,8 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
+    path("bench/ceiling/", views.ceiling, name="bench_ceiling"),
     path("preview/<str:token>/", shared_preview, name="article_shared_preview"),
     path("people/", include("people.urls")),
     path("", include("articles.urls")),

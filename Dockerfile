@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t newsroom .
+# Run:   docker run -e SECRET_KEY=… -e ALLOWED_HOSTS=news.example.cn \
+#          -e DATABASE_URL=postgres://… -e MIGRATE=1 -p 8000:8000 newsroom
+
+FROM python:3.12-slim-bookworm AS build
+WORKDIR /app
+COPY pyproject.toml ./
+RUN python -m venv /venv \
+    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check .
+COPY . .
+# Static files are collected into the image, hashed and compressed by WhiteNoise.
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    /venv/bin/python manage.py collectstatic --no-input -v0 \
+    && rm -rf build ./*.egg-info
+
+FROM python:3.12-slim-bookworm
+ENV PATH="/venv/bin:$PATH" \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PORT=8000 \
+    GUNICORN_TMP_DIR=/dev/shm
+RUN groupadd --system --gid 10001 newsroom \
+    && useradd --system --uid 10001 --gid newsroom --home-dir /app --no-create-home newsroom
+WORKDIR /app
+COPY --from=build /venv /venv
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/app/bin/healthcheck"]
+ENTRYPOINT ["/app/bin/entrypoint"]
