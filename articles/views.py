@@ -2,7 +2,7 @@ import calendar
 from datetime import date, timedelta
 from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import http_date
@@ -39,7 +39,9 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        issue = issues_with_published_articles().order_by("-date", "pk").first()
+        # The issue of the newest published article: one index lookup, however long the archive.
+        newest = Article.objects.published().exclude(issue=None).order_by("-published_at")
+        issue = Issue.objects.filter(pk=Subquery(newest.values("issue")[:1])).first()
         issue_articles = []
         if issue is not None:
             issue_articles = list(
@@ -246,7 +248,9 @@ class SearchView(PublishedArticlesMixin, ListView):
         return queryset
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(form=self.form, words=self.words, **kwargs)
+        context = super().get_context_data(
+            form=self.form, words=self.words, candidates=search.CANDIDATES, **kwargs
+        )
         for article in context["object_list"]:
             article.headline_html = search.highlight(article.headline, self.words)
             body = " ".join(block.get("text", "") for block in article.body)

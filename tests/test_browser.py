@@ -12,10 +12,6 @@ from django.core.management import call_command
 
 from tests.conftest import SEED, SEED_DATE
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by
-# fixtures are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
@@ -35,12 +31,17 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # are still synchronous and safe. Only for these tests: deployment checks forbid it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
     if not Path(CHROMIUM).exists() or not AXE.exists():
         pytest.fail("needs Debian's chromium and `npm ci` (bin/test installs both)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def check_accessibility(page):

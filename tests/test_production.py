@@ -20,6 +20,7 @@ def manage(*args, **env):
         k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}
     }
     environment.pop("SECRET_KEY", None)
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environment.pop("ALLOWED_HOSTS", None)
     environment |= env
     return subprocess.run(
