@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings_test")
 
 import django  # noqa: E402
@@ -26,25 +27,13 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from vocabulary import COLUMNS, person_name  # noqa: E402
 
 from articles.importing import import_parsed_issue  # noqa: E402
 from articles.models import Article  # noqa: E402
 from articles.parsing import parse_issue  # noqa: E402
 
 SEED = ROOT / "fixtures" / "tongliao-daily-2022-12-20.txt"
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
-GIVEN = "娜强伟芳敏静丽军磊洋艳勇杰娟涛明超秀霞平刚桂英华建国红梅玉兰志海东雪松"
-COLUMNS = [
-    "乡村振兴进行时",
-    "优化营商环境进行时",
-    "人大代表风采",
-    "学习宣传贯彻党的二十大精神",
-    "民生速递",
-]
-
-
-def name(rng):
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
 
 
 def generate_source(count, rng):
@@ -60,16 +49,16 @@ def generate_source(count, rng):
         parts.append(f"# 我市第{n}项重点工作取得新进展")
         if rng.random() < 0.5:
             parts.append(
-                f"**本报讯(记者 {name(rng)} 通讯员 {name(rng)} {name(rng)})** {rng.choice(paragraphs)}"
+                f"**本报讯(记者 {person_name(rng)} 通讯员 {person_name(rng)} {person_name(rng)})** {rng.choice(paragraphs)}"
             )
         else:
-            parts.append(f"本报记者 {name(rng)}")
+            parts.append(f"本报记者 {person_name(rng)}")
         for index in range(rng.randint(3, 8)):
             if index == 2 and rng.random() < 0.3:
                 parts.append("### 聚焦主责主业 高效开展工作")
             parts.append(rng.choice(paragraphs))
         if rng.random() < 0.2:
-            parts.append(f"图为工作人员正在现场检查设备。本报特约通讯员 {name(rng)} 摄。")
+            parts.append(f"图为工作人员正在现场检查设备。本报特约通讯员 {person_name(rng)} 摄。")
     return "\n\n".join(parts) + "\n"
 
 

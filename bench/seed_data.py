@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 os.environ.setdefault("DEBUG", "1")
 
@@ -31,6 +32,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
+from vocabulary import (  # noqa: E402
+    COLUMNS,
+    PLACES,
+    TOPICS,
+    person_name,  # noqa: E402
+)
 
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section  # noqa: E402
 from articles.parsing import parse_issue  # noqa: E402
@@ -39,58 +46,6 @@ from people.models import Person  # noqa: E402
 
 SEED = ROOT / "fixtures" / "tongliao-daily-2022-12-20.txt"
 BATCH = 2000
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
-GIVEN = "娜强伟芳敏静丽军磊洋艳勇杰娟涛明超秀霞平刚桂英华建国红梅玉兰志海东雪松晨阳"
-COLUMNS = [
-    "乡村振兴进行时",
-    "优化营商环境进行时",
-    "人大代表风采",
-    "学习宣传贯彻党的二十大精神",
-    "民生速递",
-    "经济观察",
-    "文化旅游",
-    "科教卫生",
-    "法治在线",
-    "生态环保",
-    "城市建设",
-    "草原文化",
-    "体育",
-    "评论",
-    "时政要闻",
-    "社会新闻",
-    "基层党建",
-    "产业发展",
-    "教育",
-    "健康",
-]
-PLACES = [
-    "科尔沁区",
-    "霍林郭勒市",
-    "开鲁县",
-    "库伦旗",
-    "奈曼旗",
-    "扎鲁特旗",
-    "科左中旗",
-    "科左后旗",
-]
-TOPICS = [
-    "5G基站",
-    "留工培训补助",
-    "乡村振兴",
-    "人大代表",
-    "党校",
-    "营商环境",
-    "农牧业",
-    "供暖",
-    "疫情防控",
-    "冬季运动",
-    "高标准农田",
-    "新能源",
-    "旅游",
-    "社区治理",
-    "教育",
-    "医疗",
-]
 TAGS = TOPICS + PLACES + ["民生", "经济", "文化", "环保", "交通", "安全生产"]
 
 
@@ -112,12 +67,7 @@ def main():
     ]
 
     with transaction.atomic():
-        names = sorted(
-            {
-                rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice([1, 2])))
-                for _ in range(700)
-            }
-        )
+        names = sorted({person_name(rng) for _ in range(700)})
         known = set(Person.objects.filter(name__in=names).values_list("name", flat=True))
         slugs = unique_slugs(Person, [n for n in names if n not in known], max_length=70)
         Person.objects.bulk_create(

@@ -111,6 +111,15 @@ def test_reader_walks_from_front_page_to_the_issue(
     visited("往期回顾")
     assert page.locator(".issue-calendar a").count() == 1
 
+    page.locator(".site-nav").get_by_role("link", name="搜索").click()
+    page.wait_for_load_state()
+    page.fill("#id_q", "留工培训补助")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_load_state()
+    visited("搜索")
+    assert page.locator(".search-results li").count() == 1
+    assert page.locator(".search-results mark").first.inner_text() in {"留", "工", "培训", "补助"}
+
     # The photo caption and its credit, read as a reader sees them.
     page.goto(live_server.url + "/sections/you-hua-ying-shang-huan-jing-jin-xing-shi/")
     page.get_by_role("link", name="开鲁县人社局优化营商环境 提升服务效能").click()

@@ -27,6 +27,9 @@ def png_bytes(size=(64, 48)):
 
 
 def test_every_page_type_is_valid_html(client, seed_issue, tmp_path):
+    from django.core.management import call_command
+
+    call_command("rebuild_search_index", verbosity=0)
     java = shutil.which("java")
     if java is None or not VNU.exists():
         pytest.fail("vnu needs Java and `npm ci` (bin/test installs both)")
@@ -49,6 +52,8 @@ def test_every_page_type_is_valid_html(client, seed_issue, tmp_path):
         "tag": "/tags/营商环境/",
         "issue": "/issues/2022-12-20/",
         "archive": "/issues/",
+        "search": "/search/?q=基站",
+        "search-empty": "/search/",
         "not-found": "/no-such-page/",
     }
     files = []

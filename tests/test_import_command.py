@@ -232,6 +232,19 @@ def test_bad_input_is_one_clear_error_and_changes_nothing(case, tmp_path):
 
 
 @pytest.mark.django_db
+def test_unreadable_file_is_one_clear_error(monkeypatch):
+    # Tests run as root here, which reads any file; simulate what a desk user would meet.
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(CommandError, match="无法读取文件") as error:
+        run_import(SEED, "--date", SEED_DATE)
+    assert "\n" not in str(error.value)
+    assert Issue.objects.count() == 0
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("number", ["0", "-3", "abc", "一"])
 def test_bad_issue_number_is_refused(number):
     with pytest.raises(CommandError, match="期号应为正整数"):
