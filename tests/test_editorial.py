@@ -190,6 +190,23 @@ def test_my_articles_filter(reporter, other_reporter):
 # Editors ---------------------------------------------------------------------------------
 
 
+def test_editor_creates_and_publishes_in_one_step(editor):
+    user, client = editor
+    url, data = article_form(client)
+    data |= {
+        "headline": "全市供暖运行平稳",
+        "body": "入冬以来,全市供暖运行平稳。",
+        "status": "published",
+    }
+    assert client.post(url, data).status_code == 302
+    article = Article.objects.get(headline="全市供暖运行平稳")
+    assert article.created_by == user and article.is_published
+    assert events(article) == [
+        (ArticleEvent.Action.CREATED, "张编辑"),
+        (ArticleEvent.Action.PUBLISHED, "张编辑"),
+    ]
+
+
 def test_editor_edits_others_work_and_publishes_it(editor, reporter):
     article = draft_by(reporter[0], status=Status.SUBMITTED)
     response = post_form(editor[1], article, headline="编辑定稿", status=Status.PUBLISHED)
