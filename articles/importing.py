@@ -296,7 +296,21 @@ def import_parsed_issue(
     _create_parts(to_create + to_update, lookups, report)
     # Bulk writes send no signals: keep the search index and cached navigation current ourselves.
     search.add_words([*lookups.people, *lookups.sections])
-    search.index_articles([article.pk for article, _ in to_create + to_update])
+    # New articles are indexed from what was just parsed; updated ones may carry editors' tags.
+    search.write_documents(
+        [
+            search.make_document(
+                article.pk,
+                [parsed.kicker, parsed.headline, parsed.subheadline],
+                [c.name for c in parsed.credits]
+                + [c.name for photo in parsed.photos for c in photo.credits]
+                + [parsed.section],
+                [b.text for b in parsed.body] + [photo.caption for photo in parsed.photos],
+            )
+            for article, parsed in to_create
+        ]
+    )
+    search.index_articles([article.pk for article, _ in to_update])
     transaction.on_commit(clear_navigation)
     page_cache.invalidate_on_commit()
     return report

@@ -124,35 +124,48 @@ def documents(pks):
         )
     )
     for article in articles:
-        title = " ".join(filter(None, [article.kicker, article.headline, article.subheadline]))
         names = [c.person.name for c in article.credits.all()]
         names += [c.person.name for p in article.photos.all() for c in p.credits.all()]
         if article.section:
             names.append(article.section.name)
         names += [tag.name for tag in article.tags.all()]
-        body = [plain_text(b.get("text", "")) for b in article.body]
-        body += [p.caption for p in article.photos.all()]
-        yield Document(
-            pk=article.pk,
-            title=" ".join(index_words(title)),
-            names=" ".join(dict.fromkeys(names)) + " " + " ".join(index_words(" ".join(names))),
-            body=" ".join(index_words("\n".join(body))),
+        yield make_document(
+            article.pk,
+            [article.kicker, article.headline, article.subheadline],
+            names,
+            [b.get("text", "") for b in article.body] + [p.caption for p in article.photos.all()],
         )
+
+
+def make_document(pk, titles, names, texts):
+    """Segmented text for one article, by weight: titles (A), names (B), body and captions (C)."""
+    names = [n for n in dict.fromkeys(names) if n]
+    return Document(
+        pk=pk,
+        title=" ".join(index_words(" ".join(filter(None, titles)))),
+        names=" ".join(names) + " " + " ".join(index_words(" ".join(names))),
+        body=" ".join(index_words("\n".join(plain_text(t) for t in texts))),
+    )
 
 
 # Index maintenance -----------------------------------------------------------------------
 
 
 def index_articles(pks):
-    """Bring the index up to date for these articles (in batches, one statement each)."""
+    """Bring the index up to date for these articles, reading them from the database."""
     pks = sorted(set(pks))
     for start in range(0, len(pks), BATCH):
-        batch = pks[start : start + BATCH]
-        docs = list(documents(batch))
+        write_documents(list(documents(pks[start : start + BATCH])))
+
+
+def write_documents(docs):
+    """Store documents in the index (in batches, one statement each)."""
+    for start in range(0, len(docs), BATCH):
+        batch = docs[start : start + BATCH]
         if connection.vendor == "postgresql":
-            _write_postgresql(docs)
+            _write_postgresql(batch)
         else:
-            _write_sqlite(batch, docs)
+            _write_sqlite([d.pk for d in batch], batch)
 
 
 def _write_postgresql(docs):
