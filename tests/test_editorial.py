@@ -459,3 +459,22 @@ def test_repeated_failed_logins_are_throttled(settings):
     assert response.status_code == 429
     assert "登录失败次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_throttling_behind_a_proxy_counts_each_reader_separately(settings):
+    """With one trusted proxy, two readers behind it are two addresses, not one."""
+    settings.NEWSROOM_TRUSTED_PROXIES = 1
+    client = Client()
+
+    def attempt(address):
+        return client.post(
+            "/admin/login/",
+            {"username": "谁", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.9, {address}",
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt("203.0.113.5")
+    assert attempt("203.0.113.5").status_code == 429
+    assert attempt("203.0.113.6").status_code == 200
