@@ -23,6 +23,24 @@ class UnicodeJSONEncoder(DjangoJSONEncoder):
         super().__init__(*args, **kwargs)
 
 
+class WithPublishedArticlesQuerySet(models.QuerySet):
+    """Issues or columns, narrowed to those readers can see: ones with published articles."""
+
+    related_field = None  # the Article field pointing here
+
+    def with_published_articles(self):
+        published = Article.objects.published().filter(**{self.related_field: OuterRef("pk")})
+        return self.filter(Exists(published))
+
+
+class IssueQuerySet(WithPublishedArticlesQuerySet):
+    related_field = "issue"
+
+
+class SectionQuerySet(WithPublishedArticlesQuerySet):
+    related_field = "section"
+
+
 class Issue(models.Model):
     """One print issue (期) of a paper, as imported from its source file."""
 
@@ -39,6 +57,8 @@ class Issue(models.Model):
         encoder=UnicodeJSONEncoder,
         help_text="源文件中第一篇文章之前、无法归属的内容。",
     )
+
+    objects = IssueQuerySet.as_manager()
 
     class Meta:
         verbose_name = "报纸期次"
@@ -63,6 +83,8 @@ class Section(models.Model):
     slug = models.SlugField("网址标识", max_length=100, unique=True, blank=True)
     description = models.TextField("简介", blank=True)
     position = models.PositiveIntegerField("排序", default=0)
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "栏目"

@@ -1,7 +1,6 @@
 """The masthead's column navigation, cached because every page shows it."""
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
 
 NAV_CACHE_KEY = "articles:nav-sections"
 # Bounds how late a scheduled article's column appears in the navigation.
@@ -10,14 +9,13 @@ NAV_CACHE_SECONDS = 300
 
 def nav_sections():
     """(name, url) of every column with published work."""
-    from articles.models import Article, Section
+    from articles.models import Section
 
     sections = cache.get(NAV_CACHE_KEY)
     if sections is None:
-        published = Article.objects.published().filter(section=OuterRef("pk"))
         sections = [
             (section.name, section.get_absolute_url())
-            for section in Section.objects.filter(Exists(published))
+            for section in Section.objects.with_published_articles()
         ]
         cache.set(NAV_CACHE_KEY, sections, NAV_CACHE_SECONDS)
     return sections

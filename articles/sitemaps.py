@@ -3,13 +3,12 @@
 from datetime import timedelta
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Credit, Section
-from articles.views import issues_with_published_articles
+from articles.models import Article, Issue, Section
 from people.models import Person
 
 
@@ -35,7 +34,7 @@ class SectionSitemap(Sitemap):
         published = Article.objects.published().filter(section=OuterRef("pk"))
         latest = published.order_by("-updated_at").values("updated_at")[:1]
         return (
-            Section.objects.filter(Exists(published))
+            Section.objects.with_published_articles()
             .annotate(latest=Subquery(latest))
             .order_by("position", "name")
         )
@@ -51,17 +50,14 @@ class PersonSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        credited = Credit.objects.filter(
-            person=OuterRef("pk"), article__in=Article.objects.published()
-        )
-        return Person.objects.filter(Exists(credited)).order_by("pk")
+        return Person.objects.with_published_work().order_by("pk")
 
 
 class IssueSitemap(Sitemap):
     changefreq = "monthly"
 
     def items(self):
-        return issues_with_published_articles().order_by("-date")
+        return Issue.objects.with_published_articles().order_by("-date")
 
     def lastmod(self, issue):
         return issue.imported_at

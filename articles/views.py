@@ -22,14 +22,9 @@ class PublishedArticlesMixin:
     """Lists of published articles, paginated, with their bylines prefetched."""
 
     paginate_by = 20
-    allow_empty = True
 
     def get_queryset(self):
         return Article.objects.published().with_credits()
-
-
-def issues_with_published_articles():
-    return Issue.objects.filter(Exists(Article.objects.published().filter(issue=OuterRef("pk"))))
 
 
 class HomeView(TemplateView):
@@ -166,13 +161,13 @@ class IssueDetailView(PublishedArticlesMixin, ListView):
     def get_queryset(self):
         issue_date = parse_iso_date(self.kwargs["date"])
         self.issue = get_object_or_404(
-            issues_with_published_articles().order_by("pk"), date=issue_date
+            Issue.objects.with_published_articles().order_by("pk"), date=issue_date
         )
         return super().get_queryset().filter(issue=self.issue).in_print_order()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(issue=self.issue, **kwargs)
-        issues = issues_with_published_articles()
+        issues = Issue.objects.with_published_articles()
         context["pages"] = [
             (key, list(items))
             for key, items in groupby(
@@ -193,7 +188,7 @@ class IssueArchiveView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        issues = issues_with_published_articles()
+        issues = Issue.objects.with_published_articles()
         months = list(issues.dates("date", "month", order="DESC"))
         if "year" in self.kwargs:
             try:

@@ -25,14 +25,13 @@ def measure():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from articles.models import Article, Credit
-    from articles.views import issues_with_published_articles
+    from articles.models import Article, Credit, Issue
 
     setup_test_environment()
     settings.NEWSROOM_PAGE_CACHE = False
     article = Article.objects.published().exclude(section=None).order_by("-published_at").first()
     person = Credit.objects.filter(article=article).first().person
-    issue = issues_with_published_articles().order_by("-date").first()
+    issue = Issue.objects.with_published_articles().order_by("-date").first()
     tag = article.tags.first()
     pages = {
         "front": "/",

@@ -45,9 +45,8 @@ base=http://127.0.0.1:$PORT
 
 urls=$(python manage.py shell -v0 -c "
 from articles.models import Article, Issue
-from articles.views import issues_with_published_articles
 a = Article.objects.published().exclude(section=None).order_by('-published_at').first()
-i = issues_with_published_articles().order_by('-date').first()
+i = Issue.objects.with_published_articles().order_by('-date').first()
 print('front /')
 print('article', a.get_absolute_url())
 print('column', a.section.get_absolute_url())

@@ -111,3 +111,16 @@ def test_news_sitemap_has_articles_of_the_last_two_days(client, seed_issue):
     assert entry.find("news:news/news:publication/news:name", NEWS_NS).text == "通辽日报"
     assert entry.find("news:news/news:publication/news:language", NEWS_NS).text == "zh-cn"
     assert entry.find("news:news/news:publication_date", NEWS_NS).text
+
+
+def test_a_photographer_with_only_photo_credits_is_in_the_sitemap(client):
+    from articles.models import Photo, PhotoCredit
+    from tests.factories import make_person
+
+    photographer = make_person(name="王摄影")
+    article = make_article()
+    photo = Photo.objects.create(article=article, caption="图为现场。")
+    PhotoCredit.objects.create(photo=photo, person=photographer, role="摄影记者")
+    paths = [urlparse(url).path for url in sitemap_urls(client)]
+    assert photographer.get_absolute_url() in paths
+    assert client.get(photographer.get_absolute_url()).status_code == 200
