@@ -67,12 +67,10 @@ def record(article, action, user, note=""):
     return ArticleEvent.objects.create(article=article, action=action, user=user, note=note)
 
 
-def publish(article, user, when=None):
-    """Publish now, or at `when` if that is in the future (定时发布)."""
+def publish(article, user):
+    """Publish now, or at the article's own time if an editor set one in the future (定时发布)."""
     article.status = Status.PUBLISHED
-    if when is not None:
-        article.published_at = when
-    elif article.published_at is None or article.published_at > timezone.now():
+    if article.published_at is None:
         article.published_at = timezone.now()
     article.withdrawn_reason = ""
     article.updated_by = user
