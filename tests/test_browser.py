@@ -185,7 +185,11 @@ def test_editor_edits_adds_a_photo_publishes_and_sees_it_public(
         "本报摄影记者 王强 摄"
     )
     image = page.locator("figure img")
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The photo sits below the text and loads lazily: bring it into view, then wait for it.
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
+    )
     assert "480w" in image.get_attribute("srcset")
     check_accessibility_with_csp_waived(context, page.url)
     context.close()
