@@ -1,4 +1,4 @@
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag, TaggedItem
 
@@ -47,14 +47,32 @@ def photo_credit_changed(sender, instance, **kwargs):
     search.schedule(list(article_id))
 
 
+@receiver(pre_save, sender=Person)
+@receiver(pre_save, sender=Section)
+@receiver(pre_save, sender=Tag)
+def remember_stored_name(sender, instance, **kwargs):
+    instance._stored_name = (
+        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        if instance.pk
+        else None
+    )
+
+
 @receiver(post_save, sender=Person)
 @receiver(post_save, sender=Section)
+@receiver(post_save, sender=Tag)
 def name_changed(sender, instance, created, **kwargs):
-    search.add_words([instance.name])
+    """A new name joins the segmenter's dictionary; a rename re-indexes what carries it."""
+    if instance.name == getattr(instance, "_stored_name", None):
+        return  # a bio, a description or a position: nothing the index holds
+    if sender is not Tag:
+        search.add_words([instance.name])
     if created:
         return
     if sender is Person:
         articles = Article.objects.credited_to(instance)
-    else:
+    elif sender is Section:
         articles = Article.objects.filter(section=instance)
-    search.schedule(list(articles.values_list("pk", flat=True)))
+    else:
+        articles = Article.objects.filter(tags=instance)
+    search.schedule_rename(articles.values_list("pk", flat=True))

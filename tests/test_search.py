@@ -162,6 +162,51 @@ def test_index_follows_edits_credits_and_renames(client, seed_issue, committed):
     assert article.headline in found(client, "许媛")
 
 
+def test_a_renamed_tag_is_found_by_its_new_name(client, seed_issue, committed):
+    from taggit.models import Tag
+
+    article = Article.objects.get(headline="我市新建5G基站1207个")
+    with committed():
+        article.tags.add("通信建设")
+    tag = Tag.objects.get(name="通信建设")
+    tag.name = "扎鲁特"
+    with committed():
+        tag.save()
+    assert found(client, "扎鲁特") == [article.headline]
+
+
+def test_saving_a_column_or_person_without_renaming_reindexes_nothing(
+    seed_issue, committed, monkeypatch
+):
+    from articles import search
+
+    indexed = []
+    monkeypatch.setattr(search, "index_articles", lambda pks: indexed.append(set(pks)))
+    section = Article.objects.get(headline="我市多措并举深入开展乡村振兴工作").section
+    section.description = "全市乡村振兴工作的报道"
+    person = Article.objects.get(headline="我市新建5G基站1207个").credits.get().person
+    person.bio = "本报记者,跑通信和工业口。"
+    with committed():
+        section.save()
+        person.save()
+    assert indexed == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_rename_is_indexed_by_a_thread_the_request_does_not_wait_for(
+    client, seed_issue, monkeypatch
+):
+    from articles import search
+
+    monkeypatch.setattr(search, "INLINE_LIMIT", 0)  # any rename is "big"
+    article = Article.objects.get(headline="迟红蕾:心系社区 为民代言")
+    section = article.section
+    section.name = "履职故事"
+    section.save()  # autocommit: the thread starts here
+    search.wait_for_background_indexing(timeout=30)
+    assert found(client, "履职故事") == [article.headline]
+
+
 def test_rebuild_command_shows_progress_and_restores_the_index(client, seed_issue):
     from django.db import connection
 
