@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "reversion",
-    "axes",
+    "newsroom.apps.LoginProtectionConfig",  # django-axes
     "people",
     "articles",
 ]
@@ -158,6 +158,8 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Chinese for the one installed app that ships none (django-axes).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -183,3 +183,13 @@ def test_person_admin_counts_credits(admin_client, seed_issue):
     people = list(response.context["cl"].result_list)
     assert [(p.name, p.credit_count) for p in people] == [("李娜", 2)]
     assert Credit.objects.filter(person__name="李娜").count() == 2
+
+
+def test_login_protection_reads_in_chinese(admin_client, client):
+    # One failed login, so the attempts list has a row to label.
+    client.post("/admin/login/", {"username": "nobody", "password": "wrong"})
+    index = admin_client.get("/admin/").content.decode()
+    assert "登录保护" in index and "登录尝试" in index and "登录日志" in index
+    attempts = admin_client.get("/admin/axes/accessattempt/").content.decode()
+    assert "失败次数" in attempts and "nobody" in attempts
+    assert "Failed Logins" not in attempts and "Access Attempt" not in attempts
