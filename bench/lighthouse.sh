@@ -15,14 +15,7 @@ source "$(dirname "$0")/../bin/setup"
 PORT=${LIGHTHOUSE_PORT:-8798}
 base=http://127.0.0.1:$PORT
 
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "需要 Chromium:sudo apt-get install -y chromium" >&2
-    exit 1
-  fi
-fi
+command -v chromium >/dev/null 2>&1 || install_debian_packages chromium
 stamp=bench/lighthouse/node_modules/.installed-$(sha256sum bench/lighthouse/package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   npm ci --prefix bench/lighthouse --no-audit --no-fund --silent

@@ -18,14 +18,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 PORT=${BENCH_PORT:-8799}
 DB_NAME=${BENCH_DB:-newsroom_bench}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "需要 wrk:sudo apt-get install -y wrk" >&2
-    exit 1
-  fi
-fi
+command -v wrk >/dev/null 2>&1 || install_debian_packages wrk
 
 psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $DB_NAME"
