@@ -11,8 +11,9 @@ query time, and hand PostgreSQL space-separated words:
 
 Every person's name and column name is in the segmenter's dictionary, so
 狄雅莉 or 霍林郭勒 stay whole. The index is updated for the articles a save
-or an import touches, after its transaction commits; `rebuild_search_index`
-redoes the whole archive.
+or an import touches, after its transaction commits; renaming a column, person
+or tag re-indexes the articles carrying it, in a thread of its own when they
+are many; `rebuild_search_index` redoes the whole archive.
 """
 
 import logging
@@ -231,6 +232,7 @@ def _flush():
 # usual, big ones by a thread of their own that the response does not wait for.
 INLINE_LIMIT = 200
 _background = []
+_background_lock = threading.Lock()
 
 
 def schedule_rename(pks):
@@ -243,7 +245,8 @@ def schedule_rename(pks):
 
 def _start_background(pks):
     thread = threading.Thread(target=_index_in_background, args=(pks,), name="search-reindex")
-    _background[:] = [t for t in _background if t.is_alive()] + [thread]
+    with _background_lock:
+        _background[:] = [t for t in _background if t.is_alive()] + [thread]
     thread.start()
 
 
@@ -259,7 +262,9 @@ def _index_in_background(pks):
 
 def wait_for_background_indexing(timeout=None):
     """Join the threads still indexing renames (for tests and commands that must see them)."""
-    for thread in list(_background):
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
         thread.join(timeout)
 
 
