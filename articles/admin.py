@@ -674,4 +674,5 @@ class IssueAdmin(ArticleCountMixin, admin.ModelAdmin):
     list_filter = ["paper"]
     search_fields = ["paper", "source_name", "date"]
     date_hierarchy = "date"
-    readonly_fields = ["source_name", "source_sha256", "imported_at", "notes"]
+    # One paper per site (NEWSROOM_PAPER_NAME): the paper is not the desk's to change.
+    readonly_fields = ["paper", "source_name", "source_sha256", "imported_at", "notes"]

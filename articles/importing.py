@@ -4,6 +4,11 @@ Safe to run twice: each imported article remembers a fingerprint of its
 content as imported. On a re-import, an article whose current content
 still matches that fingerprint has not been touched by an editor and is
 brought up to date; one that differs is left alone and reported.
+
+The importer never undoes the desk: an article an editor withdrew, sent back
+to draft or submitted stays as it is, and one an editor deleted is not
+created again (DeskRemoval). `publish` publishes only articles this import
+creates or that never went through the workflow, and records the step.
 """
 
 import hashlib
@@ -13,11 +18,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from articles import page_cache, search
-from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
-from articles.navigation import clear_navigation
+from articles import search
+from articles.changes import content_changed
+from articles.models import (
+    Article,
+    ArticleEvent,
+    Credit,
+    DeskRemoval,
+    Issue,
+    Photo,
+    PhotoCredit,
+    Section,
+)
 from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs
 from people.models import Person
 
@@ -31,6 +46,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    desk_decided: list[str] = field(default_factory=list)  # "headline(已撤稿)"
     missing: list[str] = field(default_factory=list)
     published: int = 0
     people_created: int = 0
@@ -207,7 +223,7 @@ def import_parsed_issue(
 ):
     """Create or update the issue's articles. One transaction: all of it or none of it."""
     report = ImportReport()
-    issue, _ = Issue.objects.select_for_update().get_or_create(paper=paper, date=date)
+    issue, _ = Issue.objects.select_for_update().get_or_create(date=date, defaults={"paper": paper})
     if number is not None:
         issue.number = number
     issue.source_name = source_name
@@ -220,6 +236,7 @@ def import_parsed_issue(
     lookups = _Lookups(parsed.articles, report)
     saved = list(
         Article.objects.filter(issue=issue)
+        .annotate(in_workflow=Exists(ArticleEvent.objects.filter(article=OuterRef("pk"))))
         .select_related("section")
         .prefetch_related("credits__person", "photos__credits__person")
         .order_by("position", "pk")
@@ -227,12 +244,19 @@ def import_parsed_issue(
     matches, missing = _match(parsed.articles, saved)
     report.missing = [article.headline for article in missing]
 
+    removed = set(DeskRemoval.objects.filter(issue=issue).values_list("headline", flat=True))
     published_at = publication_time(date)
     to_create, to_update, to_publish = [], [], []
     total = len(parsed.articles)
     for index, (parsed_article, article) in enumerate(zip(parsed.articles, matches, strict=True)):
         if progress and total > PROGRESS_EVERY and index and index % PROGRESS_EVERY == 0:
             progress(index, total)
+        if article is None and parsed_article.headline in removed:
+            report.desk_decided.append(f"{parsed_article.headline}(已删除)")
+            continue
+        if article is not None and desk_decided(article):
+            report.desk_decided.append(f"{article.headline}({article.get_status_display()})")
+            continue
         if article is None:
             article = Article(issue=issue, slug=pinyin_slug(parsed_article.headline))
             _fill(article, parsed_article, index, lookups)
@@ -286,6 +310,9 @@ def import_parsed_issue(
         ],
         batch_size=500,
     )
+    record_publication(
+        [a for a, _ in to_create if a.status == Article.Status.PUBLISHED] + to_publish
+    )
     Credit.objects.filter(article__in=updated_articles).delete()
     Photo.objects.filter(article__in=updated_articles).delete()
     # Unchanged articles that --publish brings out, with the date an editor may have set kept.
@@ -311,6 +338,30 @@ def import_parsed_issue(
         ]
     )
     search.index_articles([article.pk for article, _ in to_update])
-    transaction.on_commit(clear_navigation)
-    page_cache.invalidate_on_commit()
+    changed = [a for a, _ in to_create] + updated_articles + to_publish
+    if changed:
+        content_changed(changed)
     return report
+
+
+def desk_decided(article):
+    """Withdrawn, or taken off the way to publication by an editor: not the importer's to undo."""
+    return article.status == Article.Status.WITHDRAWN or (
+        article.status != Article.Status.PUBLISHED and article.in_workflow
+    )
+
+
+def record_publication(articles):
+    """The workflow's record of what the import published (or scheduled), with no user."""
+    ArticleEvent.objects.bulk_create(
+        ArticleEvent(
+            article=article,
+            action=(
+                ArticleEvent.Action.SCHEDULED
+                if article.is_scheduled
+                else ArticleEvent.Action.PUBLISHED
+            ),
+            note="导入时发布",
+        )
+        for article in articles
+    )

@@ -1,3 +1,5 @@
+import datetime
+
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -12,7 +14,17 @@ from taggit.managers import TaggableManager
 
 from articles.body import plain_text
 from articles.images import make_renditions, validate_photo
+from newsroom.dates import DateInRange
 from newsroom.text import pinyin_slug, unique_slugs
+
+# What the database itself refuses, whatever NEWSROOM_EARLIEST_DATE and _LATEST_DATE say: never a
+# BC or five-digit year, which PostgreSQL stores and psycopg cannot read back.
+DB_EARLIEST = datetime.date(1900, 1, 1)
+DB_LATEST = datetime.date(2199, 12, 31)
+
+
+def site_paper_name():
+    return settings.NEWSROOM_PAPER_NAME
 
 
 class UnicodeJSONEncoder(DjangoJSONEncoder):
@@ -44,8 +56,8 @@ class SectionQuerySet(WithPublishedArticlesQuerySet):
 class Issue(models.Model):
     """One print issue (期) of a paper, as imported from its source file."""
 
-    paper = models.CharField("报纸", max_length=50)
-    date = models.DateField("出版日期")
+    paper = models.CharField("报纸", max_length=50, default=site_paper_name)
+    date = models.DateField("出版日期", validators=[DateInRange()])
     number = models.PositiveIntegerField("期号", null=True, blank=True)
     source_name = models.CharField("源文件名", max_length=255, blank=True)
     source_sha256 = models.CharField("源文件 SHA-256", max_length=64, blank=True)
@@ -64,8 +76,13 @@ class Issue(models.Model):
         verbose_name = "报纸期次"
         verbose_name_plural = "报纸期次"
         ordering = ["-date", "paper"]
+        # One paper per site: an issue is known by its date alone, as its URL says.
         constraints = [
-            models.UniqueConstraint(fields=["paper", "date"], name="issue_unique_paper_date"),
+            models.UniqueConstraint(fields=["date"], name="issue_unique_date"),
+            models.CheckConstraint(
+                condition=Q(date__gte=DB_EARLIEST, date__lte=DB_LATEST),
+                name="issue_date_in_range",
+            ),
         ]
 
     def __str__(self):
@@ -211,7 +228,9 @@ class Article(models.Model):
     status = models.CharField(
         "状态", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_at = models.DateTimeField(
+        "发布时间", null=True, blank=True, validators=[DateInRange()]
+    )
     tags = TaggableManager("标签", blank=True)
     import_notes = models.JSONField(
         "导入备注",
@@ -284,6 +303,16 @@ class Article(models.Model):
             models.Index(fields=["section", "-published_at"], name="article_section_published_idx"),
             models.Index(fields=["issue", "position"], name="article_issue_position_idx"),
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True)
+                | Q(
+                    published_at__gte=datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC),
+                    published_at__lt=datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC),
+                ),
+                name="article_published_at_in_range",
+            ),
         ]
 
     def __str__(self):
@@ -553,6 +582,45 @@ class PhotoCredit(CreditBase):
     class Meta(CreditBase.Meta):
         verbose_name = "图片署名"
         verbose_name_plural = "图片署名"
+
+
+class ContentState(models.Model):
+    """One row: the generation of everything readers see, shared by every process.
+
+    Every change to public content bumps `generation` (articles/changes.py); cached pages
+    are stored under the generation they were rendered in, so a page cached in any process
+    is never served after a change made in any other. `next_due` is when the next scheduled
+    article goes public, which bumps the generation too.
+    """
+
+    generation = models.BigIntegerField("内容版本", default=1)
+    changed_at = models.DateTimeField("最近变动", default=timezone.now)
+    next_due = models.DateTimeField("下一篇定时稿件的发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "内容版本"
+        verbose_name_plural = "内容版本"
+
+    def __str__(self):
+        return f"第 {self.generation} 版"
+
+
+class DeskRemoval(models.Model):
+    """An imported article the desk deleted: re-importing its issue must not bring it back."""
+
+    issue = models.ForeignKey(
+        Issue, verbose_name="报纸期次", on_delete=models.CASCADE, related_name="desk_removals"
+    )
+    headline = models.CharField("标题", max_length=200)
+    removed_at = models.DateTimeField("删除时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "已删除的导入稿件"
+        verbose_name_plural = "已删除的导入稿件"
+        indexes = [models.Index(fields=["issue", "headline"], name="removal_issue_headline_idx")]
+
+    def __str__(self):
+        return self.headline
 
 
 # Revision history (django-reversion): an article's revision carries its credits and photos.

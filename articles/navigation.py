@@ -2,24 +2,20 @@
 
 from django.core.cache import cache
 
-NAV_CACHE_KEY = "articles:nav-sections"
-# Bounds how late a scheduled article's column appears in the navigation.
+from articles.models import Section
+
+# Stored under the content generation, so a change made in any process shows at once.
 NAV_CACHE_SECONDS = 300
 
 
-def nav_sections():
+def nav_sections(generation):
     """(name, url) of every column with published work."""
-    from articles.models import Section
-
-    sections = cache.get(NAV_CACHE_KEY)
+    key = f"articles:nav-sections:{generation}"
+    sections = cache.get(key)
     if sections is None:
         sections = [
             (section.name, section.get_absolute_url())
             for section in Section.objects.with_published_articles()
         ]
-        cache.set(NAV_CACHE_KEY, sections, NAV_CACHE_SECONDS)
+        cache.set(key, sections, NAV_CACHE_SECONDS)
     return sections
-
-
-def clear_navigation():
-    cache.delete(NAV_CACHE_KEY)

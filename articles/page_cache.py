@@ -1,67 +1,113 @@
-"""Whole-page caching for readers, invalidated the moment anything they see changes.
+"""Whole-page caching for readers, correct in every process.
 
 Anonymous GET requests for public pages are served from the application cache
-(local memory, or Redis when REDIS_URL is set). Every cached page is stored
-under the current *generation*; any change to an article, its credits, photos,
-corrections, column or people, an import, or a scheduled article reaching its
-time, bumps the generation, so the next request renders afresh. Staff (anyone
-with a session) and previews are never served from or stored in the cache.
+(local memory per process, or Redis when REDIS_URL is set). What is current is
+decided by one row in the database, `ContentState`: every change made in any
+process (an admin request in any worker, `import_issue`, a shell) bumps its
+generation when it commits, and a cached page is stored under the generation
+it was rendered in. Each cacheable request reads that row once (one primary-key
+lookup), so the next request anywhere renders afresh after a change, with no
+setting a deployer could forget. The row also holds when the next scheduled
+article is due; reaching it bumps the generation too.
+
+Cache keys drop tracking parameters (utm_*, WeChat's from/isappinstalled, …)
+and every parameter a page does not read, so shared links do not bypass the
+cache or fill it. Staff (anyone with a session) and previews are never served
+from or stored in the cache. If the cache server fails, pages are rendered and
+served uncached (newsroom/cache.py).
 """
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Subquery
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
 
-GENERATION_KEY = "pages:generation"
-NEXT_DUE_KEY = "pages:next-due"
+from articles.models import Article, ContentState
+
+STATE_PK = 1
 UNCACHED_PREFIXES = ("/admin/", "/preview/", "/static/", "/media/", "/healthz", "/bench/")
-_NOTHING_DUE = "none"
+# Pagination: the only parameters a page reads unless its view lists more (cache_query_params).
+DEFAULT_QUERY_PARAMS = frozenset({"page", "p"})
 
 
-def generation():
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = 1
-        cache.add(GENERATION_KEY, value, None)
-    return value
+@dataclass(frozen=True)
+class State:
+    generation: int
+    changed_at: datetime
 
 
-def invalidate():
-    """Every cached page is stale from now on; recompute when the next scheduled article is due."""
+def _next_due():
+    """The time the earliest scheduled article goes public, as a subquery (None if none)."""
+    return Subquery(
+        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+
+
+def bump(only_if_due=None):
+    """Every cached page is stale from now on. With `only_if_due`, only if nobody bumped since."""
+    rows = ContentState.objects.filter(pk=STATE_PK)
+    if only_if_due is not None:
+        rows = rows.filter(next_due=only_if_due)
+    updated = rows.update(
+        generation=F("generation") + 1, changed_at=timezone.now(), next_due=_next_due()
+    )
+    if not updated and only_if_due is None:
+        ContentState.objects.get_or_create(pk=STATE_PK)
+        bump()
+
+
+def current_state():
+    """The shared generation, bumped first if a scheduled article's time has come."""
+    row = ContentState.objects.filter(pk=STATE_PK).values_list(
+        "generation", "changed_at", "next_due"
+    )
+    values = row.first()
+    if values is None:
+        bump()
+        values = row.first()
+    generation, changed_at, next_due = values
+    if next_due is not None and next_due <= timezone.now():
+        bump(only_if_due=next_due)
+        generation, changed_at, next_due = row.first()
+    return State(generation, changed_at)
+
+
+def state_for(request):
+    """current_state(), read once per request."""
+    state = getattr(request, "content_state", None)
+    if state is None:
+        state = request.content_state = current_state()
+    return state
+
+
+def allowed_query_params(path):
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
-    cache.delete(NEXT_DUE_KEY)
+        match = resolve(path)
+    except Resolver404:
+        return DEFAULT_QUERY_PARAMS
+    view = getattr(match.func, "view_class", match.func)
+    return DEFAULT_QUERY_PARAMS | frozenset(getattr(view, "cache_query_params", ()))
 
 
-def invalidate_on_commit():
-    transaction.on_commit(invalidate)
-
-
-def _scheduled_publication_passed():
-    """True (once) when a scheduled article's time has come since the pages were cached."""
-    from articles.models import Article
-
-    now = timezone.now()
-    due = cache.get(NEXT_DUE_KEY)
-    if due is None:
-        due = (
-            (
-                Article.objects.filter(
-                    status=Article.Status.PUBLISHED, published_at__gt=now
-                ).aggregate(next=Min("published_at"))["next"]
-            )
-            or _NOTHING_DUE
-        )
-        cache.set(NEXT_DUE_KEY, due, None)
-    if due != _NOTHING_DUE and due <= now:
-        invalidate()
-        return True
-    return False
+def cache_key(request, generation):
+    """The page's key: host, path and only the parameters the page reads, in a fixed order."""
+    allowed = allowed_query_params(request.path_info)
+    params = sorted(
+        (key, value) for key, values in request.GET.lists() if key in allowed for value in values
+    )
+    query = "&".join(f"{key}={value}" for key, value in params)
+    raw = f"{request.get_host()}{request.path}?{query}"
+    return f"page:{generation}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 class PublicPageCacheMiddleware:
@@ -69,41 +115,55 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not self.cacheable_request(request):
+        if not self.public_request(request):
             response = self.get_response(request)
             if settings.SESSION_COOKIE_NAME in request.COOKIES:
                 patch_cache_control(response, private=True)
             return response
-        _scheduled_publication_passed()
-        key = f"page:{generation()}:{request.get_host()}:{request.get_full_path()}"
-        cached = cache.get(key)
+        state = state_for(request)
+        use_cache = settings.NEWSROOM_PAGE_CACHE
+        key = cache_key(request, state.generation) if use_cache else None
+        cached = cache.get(key) if use_cache else None
         if cached is not None:
             content, status, headers = cached
-            response = self.rebuild(content, status, headers)
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
         if self.cacheable_response(response):
-            patch_cache_control(
-                response,
-                public=True,
-                max_age=settings.NEWSROOM_BROWSER_MAX_AGE,
-                s_maxage=settings.NEWSROOM_PAGE_CACHE_SECONDS,
-            )
-            headers = [(k, v) for k, v in response.items()]
-            cache.set(
-                key,
-                (response.content, response.status_code, headers),
-                settings.NEWSROOM_PAGE_CACHE_SECONDS,
-            )
-            response["X-Page-Cache"] = "miss"
+            self.add_caching_headers(response, state)
+            if use_cache:
+                headers = list(response.items())
+                cache.set(
+                    key,
+                    (response.content, response.status_code, headers),
+                    settings.NEWSROOM_PAGE_CACHE_SECONDS,
+                )
+                response["X-Page-Cache"] = "miss"
         return response
 
     @staticmethod
-    def cacheable_request(request):
+    def add_caching_headers(response, state):
+        """For browsers and CDNs: short shared lifetimes, validators that follow every change."""
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.NEWSROOM_BROWSER_MAX_AGE,
+            s_maxage=settings.NEWSROOM_SHARED_MAX_AGE,
+            stale_while_revalidate=settings.NEWSROOM_STALE_WHILE_REVALIDATE,
+        )
+        # Any change anywhere may change what this page shows (navigation, neighbours, lists),
+        # and every change moves changed_at: a validator that misses none of them.
+        response["Last-Modified"] = http_date(state.changed_at.timestamp())
+        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+        response["ETag"] = f'"{state.generation}-{digest}"'
+
+    @staticmethod
+    def public_request(request):
         return (
-            settings.NEWSROOM_PAGE_CACHE
-            and request.method in {"GET", "HEAD"}
+            request.method in {"GET", "HEAD"}
             and not request.path.startswith(UNCACHED_PREFIXES)
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         )
@@ -117,12 +177,3 @@ class PublicPageCacheMiddleware:
             and not response.cookies
             and not any(word in control for word in ("private", "no-cache", "no-store"))
         )
-
-    @staticmethod
-    def rebuild(content, status, headers):
-        from django.http import HttpResponse
-
-        response = HttpResponse(content, status=status)
-        for name, value in headers:
-            response[name] = value
-        return response

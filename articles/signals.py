@@ -1,30 +1,66 @@
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from articles import page_cache, search
-from articles.models import Article, Correction, Credit, Photo, PhotoCredit, Section
-from articles.navigation import clear_navigation
+from articles import search
+from articles.changes import content_changed
+from articles.models import (
+    Article,
+    Correction,
+    Credit,
+    DeskRemoval,
+    Photo,
+    PhotoCredit,
+    Section,
+)
 from people.models import Person
 
-
-@receiver([post_save, post_delete], sender=Article)
-@receiver([post_save, post_delete], sender=Section)
-def article_or_section_changed(sender, **kwargs):
-    clear_navigation()
+# What readers see: every change goes through content_changed(), once per transaction.
 
 
 @receiver([post_save, post_delete], sender=Article)
-@receiver([post_save, post_delete], sender=Section)
+def article_changed(sender, instance, **kwargs):
+    content_changed([instance])
+
+
+@receiver(post_delete, sender=Article)
+def remember_deleted_import(sender, instance, **kwargs):
+    """An imported article the desk deletes stays deleted when its issue is imported again."""
+    if instance.issue_id and instance.import_fingerprint:
+        DeskRemoval.objects.create(issue_id=instance.issue_id, headline=instance.headline)
+
+
 @receiver([post_save, post_delete], sender=Credit)
 @receiver([post_save, post_delete], sender=Photo)
-@receiver([post_save, post_delete], sender=PhotoCredit)
 @receiver([post_save, post_delete], sender=Correction)
+def article_part_changed_for_readers(sender, instance, **kwargs):
+    content_changed([instance.article_id])
+
+
+@receiver([post_save, post_delete], sender=PhotoCredit)
+def photo_credit_changed_for_readers(sender, instance, **kwargs):
+    content_changed(Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True))
+
+
+@receiver([post_save, post_delete], sender=Section)
 @receiver([post_save, post_delete], sender=Person)
-@receiver([post_save, post_delete], sender=TaggedItem)
+def page_owner_changed(sender, instance, **kwargs):
+    content_changed(paths=[instance.get_absolute_url()] if instance.slug else [])
+
+
 @receiver([post_save, post_delete], sender=Tag)
-def public_content_changed(sender, **kwargs):
-    page_cache.invalidate_on_commit()
+def tag_changed(sender, instance, **kwargs):
+    content_changed(paths=[tag_path(instance.slug)] if instance.slug else [])
+
+
+@receiver([post_save, post_delete], sender=TaggedItem)
+def article_tagged(sender, instance, **kwargs):
+    content_changed([instance.object_id], paths=[tag_path(instance.tag.slug)])
+
+
+def tag_path(slug):
+    return reverse("articles:tag_detail", kwargs={"slug": slug})
 
 
 # Search index: the articles a save touches, indexed once its transaction commits.

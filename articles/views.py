@@ -5,7 +5,6 @@ from itertools import groupby
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import http_date
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
@@ -73,9 +72,9 @@ class ArticleDetailView(TemplateView):
         article = self.get_article()
         if article.slug != kwargs["slug"]:
             return redirect(article, permanent=True)
-        response = self.render_to_response(self.get_context_data(article=article))
-        response["Last-Modified"] = http_date(article.modified_at.timestamp())
-        return response
+        # Last-Modified and ETag come from the page cache middleware: they follow every change
+        # the page shows, its neighbours and the navigation included.
+        return self.render_to_response(self.get_context_data(article=article))
 
     def get_article(self, base=None):
         if self.kwargs["pk"] > MAX_PK:
@@ -218,6 +217,8 @@ class SearchView(PublishedArticlesMixin, ListView):
     """/search/?q=…: published articles only, ranked, with the matched words highlighted."""
 
     template_name = "articles/search.html"
+    # The page cache keys search pages on these (and page); anything else is ignored.
+    cache_query_params = ("q", "section", "person", "start", "end")
 
     def get(self, request, *args, **kwargs):
         self.form = SearchForm(request.GET or None)

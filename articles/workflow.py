@@ -52,7 +52,7 @@ def event_for(old_status, article):
         return None
     if new == Status.SUBMITTED:
         return ArticleEvent.Action.SUBMITTED
-    if new == Status.DRAFT and old_status == Status.SUBMITTED:
+    if new == Status.DRAFT and old_status is not None:
         return ArticleEvent.Action.RETURNED
     if new == Status.PUBLISHED:
         return (

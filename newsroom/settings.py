@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom.dates import parse_setting_date
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django_tasks_db",
     "taggit",
     "reversion",
     "newsroom.apps.LoginProtectionConfig",  # django-axes
@@ -62,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL or control character in the path or a parameter is a 404, before any view or query.
+    "newsroom.middleware.RejectBadCharactersMiddleware",
     # ETag on every response and 304 Not Modified for repeat visits, cached pages included.
     "django.middleware.http.ConditionalGetMiddleware",
     "articles.page_cache.PublicPageCacheMiddleware",
@@ -128,11 +133,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A cache server that fails degrades the site to uncached pages (newsroom/cache.py); these bound
+# how long a request waits for it and how soon it is tried again.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
+NEWSROOM_CACHE_RETRY_SECONDS = float(os.environ.get("NEWSROOM_CACHE_RETRY_SECONDS", "5"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
+        }
         if REDIS_URL
         else {
+            # Per process; still correct with several workers, because what is current is
+            # decided by the content generation in the database (articles/page_cache.py).
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
@@ -143,6 +161,29 @@ NEWSROOM_BENCH_VIEWS = os.environ.get("NEWSROOM_BENCH_VIEWS", "") == "1"
 NEWSROOM_PAGE_CACHE = os.environ.get("NEWSROOM_PAGE_CACHE", "1") == "1"
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
 NEWSROOM_BROWSER_MAX_AGE = int(os.environ.get("NEWSROOM_BROWSER_MAX_AGE", "60"))
+# CDNs and other shared caches: a withdrawal leaves them within s-maxage + stale-while-revalidate
+# seconds even if no purge reaches them.
+NEWSROOM_SHARED_MAX_AGE = int(os.environ.get("NEWSROOM_SHARED_MAX_AGE", "30"))
+NEWSROOM_STALE_WHILE_REVALIDATE = int(os.environ.get("NEWSROOM_STALE_WHILE_REVALIDATE", "30"))
+# Called (POST, JSON {"urls": [...]}) with the changed pages' URLs after every change.
+NEWSROOM_PURGE_URL = os.environ.get("NEWSROOM_PURGE_URL", "")
+NEWSROOM_PURGE_TOKEN = os.environ.get("NEWSROOM_PURGE_TOKEN", "")
+# The public site's address, so purged URLs are absolute (e.g. https://www.tlrb.cn).
+NEWSROOM_PUBLIC_URL = os.environ.get("NEWSROOM_PUBLIC_URL", "").rstrip("/")
+
+# Background work (django.tasks, stored in the database; `manage.py db_worker` runs it).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Issue dates and publication times outside this range are refused everywhere (newsroom/dates.py).
+try:
+    NEWSROOM_EARLIEST_DATE = parse_setting_date(
+        "NEWSROOM_EARLIEST_DATE", os.environ.get("NEWSROOM_EARLIEST_DATE", "1949-10-01")
+    )
+    NEWSROOM_LATEST_DATE = parse_setting_date(
+        "NEWSROOM_LATEST_DATE", os.environ.get("NEWSROOM_LATEST_DATE", "2100-12-31")
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

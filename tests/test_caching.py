@@ -40,7 +40,9 @@ def test_public_pages_are_cacheable_by_browsers_cdns_and_the_app(client, seed_is
     first = client.get(article.get_absolute_url())
     assert first["X-Page-Cache"] == "miss"
     control = first["Cache-Control"]
-    assert "public" in control and "max-age=60" in control and "s-maxage=300" in control
+    assert "public" in control and "max-age=60" in control
+    # A CDN drops a withdrawn page within a minute even if no purge reaches it.
+    assert "s-maxage=30" in control and "stale-while-revalidate=30" in control
     assert first["ETag"] and first["Last-Modified"]
     second = client.get(article.get_absolute_url())
     assert second["X-Page-Cache"] == "hit" and second.content == first.content
@@ -54,10 +56,12 @@ def test_repeat_visits_get_304(client, seed_issue):
     assert client.get("/", HTTP_IF_NONE_MATCH=client.get("/")["ETag"]).status_code == 304
 
 
-def test_cached_pages_cost_no_queries(client, seed_issue, django_assert_num_queries):
+def test_cached_pages_cost_one_query_the_shared_generation(
+    client, seed_issue, django_assert_num_queries
+):
     url = Article.objects.first().get_absolute_url()
     client.get(url)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         assert client.get(url)["X-Page-Cache"] == "hit"
 
 
@@ -135,9 +139,10 @@ def test_an_import_is_visible_at_once(client, committed):
     assert "我市多措并举深入开展乡村振兴工作" in html(client, "/")
 
 
-def test_a_scheduled_article_appears_at_its_time_on_cached_pages(client):
+def test_a_scheduled_article_appears_at_its_time_on_cached_pages(client, committed):
     when = timezone.now() + timedelta(seconds=1)
-    make_article(headline="准点发布的稿件", published_at=when)
+    with committed():
+        make_article(headline="准点发布的稿件", published_at=when)
     assert "准点发布的稿件" not in html(client, "/")
     assert client.get("/")["X-Page-Cache"] == "hit"
     time.sleep(max(0.0, (when - timezone.now()).total_seconds()) + 0.05)
@@ -168,13 +173,13 @@ def test_redis_cache_backend_invalidates_too(settings, client, committed):
     """The same behaviour with Django's built-in Redis backend (REDIS_URL in production)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:6379/15",
         }
     }
     # Overriding CACHES makes Django's test machinery rebuild the cache handlers.
     redis_cache = caches["default"]
-    assert type(redis_cache).__name__ == "RedisCache"
+    assert type(redis_cache).__name__ == "ResilientRedisCache"
     redis_cache.clear()
     try:
         article = make_article(headline="Redis 缓存测试")

@@ -56,7 +56,8 @@ def test_development_needs_nothing_set():
 @pytest.mark.django_db
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 

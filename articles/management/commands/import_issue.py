@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from articles.importing import import_parsed_issue
 from articles.models import Section
 from articles.parsing import parse_issue
+from newsroom.dates import date_range, out_of_range_message
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -53,9 +54,13 @@ def parse_date(value):
     if not DATE_RE.match(value or ""):
         raise CommandError(f"日期格式不对:{value!r},应为 YYYY-MM-DD,例如 2022-12-20")
     try:
-        return date_type.fromisoformat(value)
+        day = date_type.fromisoformat(value)
     except ValueError:
         raise CommandError(f"日期不存在:{value}") from None
+    earliest, latest = date_range()
+    if not earliest <= day <= latest:
+        raise CommandError(out_of_range_message(day))
+    return day
 
 
 def parse_number(value):
@@ -82,8 +87,12 @@ class Command(BaseCommand):
         issue_date = parse_date(options["date"])
         number = parse_number(options["number"])
         paper = (options["paper"] or "").strip()
-        if not paper or len(paper) > 50:
-            raise CommandError("报纸名称不能为空,且不超过 50 个字")
+        if paper != settings.NEWSROOM_PAPER_NAME:
+            # One paper per site: its issues are known by date alone (/issues/<date>/).
+            raise CommandError(
+                f"本站出版的是 {settings.NEWSROOM_PAPER_NAME}(NEWSROOM_PAPER_NAME),"
+                f"不能导入 {paper or '(空)'} 的版面;另一份报纸请用另一个站点。"
+            )
         text, sha256 = read_source(options["path"])
 
         known_sections = Section.objects.values_list("name", flat=True)
@@ -129,12 +138,15 @@ class Command(BaseCommand):
         out.write(self.style.SUCCESS(f"已导入 {report.issue}"))
         out.write(
             f"文章:新建 {len(report.created)},更新 {len(report.updated)},"
-            f"未变 {len(report.unchanged)},保留编辑修改 {len(report.kept)}"
+            f"未变 {len(report.unchanged)},保留编辑修改 {len(report.kept)},"
+            f"保留编辑决定 {len(report.desk_decided)}"
             + (f",发布 {report.published}" if report.published else "")
         )
         out.write(f"人员:新建 {report.people_created},已有 {report.people_matched}")
         out.write(f"栏目:新建 {report.sections_created},已有 {report.sections_matched}")
         out.write(f"图片:新建 {report.photos_created}")
+        for headline in report.desk_decided:
+            out.write(self.style.WARNING(f"保留编辑决定,未改动:{headline}"))
         for headline in report.kept:
             out.write(self.style.WARNING(f"编辑已修改,未覆盖:{headline}"))
         for headline in report.missing:
