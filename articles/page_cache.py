@@ -18,6 +18,7 @@ served uncached (newsroom/cache.py).
 """
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,7 +63,11 @@ def bump(only_if_due=None):
         generation=F("generation") + 1, changed_at=timezone.now(), next_due=_next_due()
     )
     if not updated and only_if_due is None:
-        ContentState.objects.get_or_create(pk=STATE_PK)
+        # A new row (a new or flushed database) starts from the clock, never at a generation
+        # that entries cached from an earlier row may still be stored under.
+        ContentState.objects.get_or_create(
+            pk=STATE_PK, defaults={"generation": time.time_ns() // 1000}
+        )
         bump()
 
 

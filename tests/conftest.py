@@ -1,10 +1,18 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "tongliao-daily-2022-12-20.txt"
 SEED_DATE = "2022-12-20"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: a rolled-back test's content generation is reused
+    by the next test, with other data (in production a generation is never rolled back)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,336 @@
+"""The production stack, run the way it runs: bin/entrypoint (gunicorn, two workers) on
+PostgreSQL with Redis, a task worker, and manage.py commands as separate processes.
+
+Every promise is checked from another process than the one that made the change: an
+article withdrawn through the admin of one worker is gone from both workers at once, one
+withdrawn from a shell is gone too, a re-import leaves it withdrawn, and a second server
+whose Redis does not answer still serves every page and says so on /healthz.
+
+These tests make their own PostgreSQL database (newsroom_stack) and use Redis database 14,
+whatever DATABASE_URL the rest of the suite runs on; PostgreSQL and Redis must be running
+on 127.0.0.1 (they are on this machine kind; .ci/run starts PostgreSQL if it is not).
+"""
+
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.conftest import SEED, SEED_DATE
+
+pytestmark = pytest.mark.stack
+
+ROOT = Path(__file__).resolve().parent.parent
+DB = "newsroom_stack"
+HEADLINE = "我市新建5G基站1207个"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Receiver:
+    """A local HTTP endpoint standing in for a CDN's purge API."""
+
+    def __init__(self):
+        self.received = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/purge"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class Stack:
+    def __init__(self, tmp_path, receiver):
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {DB}")
+        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+        venv_bin = str(Path(sys.executable).parent)
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
+        } | {
+            "PATH": f"{venv_bin}:{os.environ['PATH']}",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "NEWSROOM_PURGE_URL": receiver.url,
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "4",
+        }
+        self.tmp_path = tmp_path
+        self.processes = []
+
+    def manage(self, *args, env=None):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env | (env or {}),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def start(self, name, *args, env=None, port=None):
+        """bin/entrypoint in the background; with a port, wait until /healthz answers."""
+        log = open(self.tmp_path / f"{name}.log", "w+")  # noqa: SIM115 - closed in stop()
+        extra = {"BIND": f"127.0.0.1:{port}"} if port else {}
+        process = subprocess.Popen(
+            ["bin/entrypoint", *args],
+            cwd=ROOT,
+            env=self.env | extra | (env or {}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append((process, log))
+        if port:
+            for _ in range(120):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    assert process.poll() is None, Path(log.name).read_text()
+                    time.sleep(0.5)
+            else:
+                raise AssertionError(Path(log.name).read_text())
+        return process, log
+
+    def stop(self):
+        for process, log in self.processes:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    receiver = Receiver()
+    stack = Stack(tmp_path_factory.mktemp("stack"), receiver)
+    stack.receiver = receiver
+    stack.port = free_port()
+    try:
+        stack.web, stack.web_log = stack.start(
+            "web", env={"MIGRATE": "1", "COLLECTSTATIC": "1"}, port=stack.port
+        )
+        stack.start("worker", "worker", "--interval", "0.2")
+        stack.manage("import_issue", str(SEED), "--date", SEED_DATE, "--publish", "-v0")
+        stack.article_url = stack.manage(
+            "shell",
+            "-v0",
+            "-c",
+            "from articles.models import Article; "
+            f"print(Article.objects.get(headline='{HEADLINE}').get_absolute_url())",
+        ).strip()
+        yield stack
+    finally:
+        stack.stop()
+        receiver.server.shutdown()
+
+
+def get(port, path, opener=None):
+    """(status, body, headers) of one request on a fresh connection."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=30) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def many(port, path, count=40):
+    """`count` requests at once, so both gunicorn workers serve some of them."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda _: get(port, path), range(count)))
+
+
+def workers_that_served(stack, path, status):
+    """The pids of the gunicorn workers whose access log lines show `path` answered `status`."""
+    stack.web_log.flush()
+    text = Path(stack.web_log.name).read_text()
+    return set(re.findall(rf'"GET {re.escape(path)} HTTP/1\.\d" {status} .*pid=<(\d+)>', text))
+
+
+class Browser:
+    """An editor's browser behind the TLS proxy: HTTPS as the app sees it, cookies kept.
+
+    The session and CSRF cookies are Secure, so they are handled here rather than by a cookie
+    jar that would refuse to send them over the loopback's plain HTTP.
+    """
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, path, fields=None):
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://127.0.0.1:{self.port}{path}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        data = None
+        if fields is not None:
+            fields = fields | {"csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+            data = urllib.parse.urlencode(fields, doseq=True).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            response = opener.open(request, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, value = header.split(";", 1)[0].split("=", 1)
+            self.cookies[name] = value
+        return response.status, response.read().decode(), response.headers
+
+    def log_in(self, username, password):
+        self.request("/admin/login/")
+        status, _, headers = self.request(
+            "/admin/login/?next=/admin/",
+            {"username": username, "password": password, "next": "/admin/"},
+        )
+        assert status == 302 and headers["Location"] == "/admin/", status
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def article_pk(stack, headline):
+    return stack.manage(
+        "shell",
+        "-v0",
+        "-c",
+        f"from articles.models import Article; print(Article.objects.get(headline='{headline}').pk)",
+    ).strip()
+
+
+def test_a_withdrawal_through_the_admin_is_true_on_both_workers_at_once(stack):
+    url = stack.article_url
+    # Warm both workers' view of the page (Redis holds it; each worker served some).
+    results = many(stack.port, url)
+    assert {status for status, _, _ in results} == {200}
+    assert any(headers.get("X-Page-Cache") == "hit" for _, _, headers in results)
+    assert len(workers_that_served(stack, url, 200)) == 2
+
+    output = stack.manage("create_staff", "值班编辑", "--role", "编辑")
+    password = re.search(r"密码[^:]*:(\S+)", output)[1]
+    editor = Browser(stack.port)
+    editor.log_in("值班编辑", password)
+    status, page, _ = editor.request(
+        "/admin/articles/article/",
+        {
+            "action": "withdraw_selected",
+            "_selected_action": article_pk(stack, HEADLINE),
+            "index": "0",
+            "reason": "侵权投诉,撤稿",
+        },
+    )
+    assert status == 302
+    assert "已撤下 1 篇稿件" in editor.request("/admin/articles/article/")[1]
+
+    after = many(stack.port, url)
+    assert {status for status, _, _ in after} == {404}
+    assert len(workers_that_served(stack, url, 404)) == 2
+    front = many(stack.port, "/", count=10)
+    assert all(HEADLINE not in body for _, body, _ in front)
+
+    # The worker sent the CDN the withdrawn page's URL.
+    for _ in range(50):
+        if any(url in payload["urls"] for payload in stack.receiver.received):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"no purge of {url}: {stack.receiver.received}")
+
+
+def test_a_withdrawal_from_a_shell_process_is_true_on_both_workers(stack):
+    headline = "我市多措并举深入开展乡村振兴工作"
+    url = stack.manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from articles.models import Article; "
+        f"print(Article.objects.get(headline='{headline}').get_absolute_url())",
+    ).strip()
+    assert {status for status, _, _ in many(stack.port, url)} == {200}
+    stack.manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from articles import workflow; from articles.models import Article; "
+        f"workflow.withdraw(Article.objects.get(headline='{headline}'), None, '违规')",
+    )
+    assert {status for status, _, _ in many(stack.port, url)} == {404}
+
+
+def test_a_reimport_leaves_withdrawn_articles_withdrawn(stack):
+    output = stack.manage("import_issue", str(SEED), "--date", SEED_DATE, "--publish")
+    assert f"保留编辑决定,未改动:{HEADLINE}(已撤稿)" in output
+    assert {status for status, _, _ in many(stack.port, stack.article_url)} == {404}
+
+
+def test_a_server_whose_redis_is_down_serves_every_page_and_says_degraded(stack):
+    port = free_port()
+    closed = free_port()
+    stack.start("degraded", env={"REDIS_URL": f"redis://127.0.0.1:{closed}/0"}, port=port)
+    for path in [
+        "/",
+        "/robots.txt",
+        "/issues/",
+        "/search/?q=%E5%9F%BA%E7%AB%99",
+        "/feeds/rss/",
+        "/sitemap.xml",
+    ]:
+        status, _, _ = get(port, path)
+        assert status == 200, path
+    article = next(path for path in re.findall(r'href="(/articles/[^"]+)"', get(port, "/")[1]))
+    assert get(port, article)[0] == 200
+    status, body, _ = get(port, "/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "degraded", "database": "ok", "cache": "degraded"}
+    assert str(closed) not in body
