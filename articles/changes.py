@@ -14,6 +14,7 @@ Search indexing keeps its own schedule (articles/search.py).
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 
@@ -47,11 +48,15 @@ class _Batch:
 
     def flush(self):
         page_cache.bump()
+        page_cache.forget_copy()
         if settings.NEWSROOM_PURGE_URL:
             try:
                 purge_cdn.enqueue(changed_urls(self.article_ids, self.paths))
             except Exception:  # noqa: BLE001 - the change is committed; the CDN expires it soon
                 logger.exception("could not queue the CDN purge")
+        # Every process re-reads the generation at least this often: once this returns, no
+        # process answers a new request from a copy older than the change (page_cache).
+        time.sleep(settings.NEWSROOM_GENERATION_WAIT)
 
 
 # Per database connection (so per thread): the batch waiting for its transaction to commit.

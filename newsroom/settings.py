@@ -161,6 +161,9 @@ NEWSROOM_BENCH_VIEWS = os.environ.get("NEWSROOM_BENCH_VIEWS", "") == "1"
 NEWSROOM_PAGE_CACHE = os.environ.get("NEWSROOM_PAGE_CACHE", "1") == "1"
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
 NEWSROOM_BROWSER_MAX_AGE = int(os.environ.get("NEWSROOM_BROWSER_MAX_AGE", "60"))
+# How stale a process's copy of the shared content generation may be, and so how long every
+# writer waits after committing a change (articles/page_cache.py).
+NEWSROOM_GENERATION_WAIT = float(os.environ.get("NEWSROOM_GENERATION_WAIT", "0.05"))
 # CDNs and other shared caches: a withdrawal leaves them within s-maxage + stale-while-revalidate
 # seconds even if no purge reaches them.
 NEWSROOM_SHARED_MAX_AGE = int(os.environ.get("NEWSROOM_SHARED_MAX_AGE", "30"))

@@ -21,3 +21,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tasks run at once, inside the test, so their effects can be asserted directly.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Every request reads the shared generation, so tests can change it from "another process" (a
+# plain UPDATE) and look at once; tests/test_production_truth.py checks the wait itself.
+NEWSROOM_GENERATION_WAIT = 0

@@ -4,15 +4,19 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from articles import page_cache
+
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "tongliao-daily-2022-12-20.txt"
 SEED_DATE = "2022-12-20"
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache: a rolled-back test's content generation is reused
-    by the next test, with other data (in production a generation is never rolled back)."""
+    """Each test starts with an empty cache and re-reads the content generation: a rolled-back
+    test's generation is reused by the next test, with other data (in production a generation
+    is never rolled back)."""
     cache.clear()
+    page_cache.forget_copy()
 
 
 @pytest.fixture(autouse=True)

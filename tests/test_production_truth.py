@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
-from articles import workflow
+from articles import page_cache, workflow
 from articles.models import Article, ArticleEvent, ContentState, Issue
 from tests.browserless import article_form
 from tests.conftest import SEED, SEED_DATE
@@ -64,6 +64,43 @@ def test_a_change_committed_by_another_process_is_seen_on_the_next_request(clien
     Article.objects.filter(pk=article.pk).update(status=Article.Status.WITHDRAWN)
     ContentState.objects.filter(pk=1).update(generation=ContentState.objects.get().generation + 1)
     assert client.get(url).status_code == 404
+
+
+def test_between_changes_a_process_answers_cached_pages_with_no_query(
+    settings, client, seed_issue, django_assert_num_queries
+):
+    settings.NEWSROOM_GENERATION_WAIT = 60
+    url = Article.objects.first().get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(0):
+        assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_writer_returns_only_when_every_process_copy_is_stale(
+    settings, client, seed_issue, committed
+):
+    """Another process re-reads the generation once its copy is older than the wait, and a
+    writer waits that long after committing: whatever follows the change sees it."""
+    settings.NEWSROOM_GENERATION_WAIT = 0.3
+    article = Article.objects.get(headline="我市新建5G基站1207个")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    started = time.monotonic()
+    with committed():
+        workflow.withdraw(article, None, "侵权")
+    assert time.monotonic() - started >= 0.3
+    assert client.get(url).status_code == 404
+
+    # The same seen from a process that did not make the change: its copy ages out.
+    other = Article.objects.get(headline="我市多措并举深入开展乡村振兴工作")
+    other_url = other.get_absolute_url()
+    client.get(other_url)
+    assert client.get(other_url)["X-Page-Cache"] == "hit"
+    Article.objects.filter(pk=other.pk).update(status=Article.Status.WITHDRAWN)
+    page_cache.bump()  # what the other process's commit hook does, then it waits
+    time.sleep(0.3)
+    assert client.get(other_url).status_code == 404
 
 
 def test_every_writer_bumps_the_shared_generation_once_per_transaction(committed, seed_issue):
