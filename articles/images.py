@@ -15,7 +15,14 @@ RENDITION_WIDTHS = (480, 960, 1600)
 
 
 def validate_photo(file):
-    """A readable JPEG, PNG, WebP or GIF within the size limits; anything else is a form error."""
+    """A readable JPEG, PNG, WebP or GIF within the size limits; anything else is a form error.
+
+    Only a new upload is checked. A photo already stored was checked when it was uploaded, and
+    re-reading it on every save of its article failed: Django has closed it by then (after
+    reading its dimensions), so every later save of an article with a photo was a 500.
+    """
+    if getattr(file, "_committed", False):
+        return
     max_bytes = settings.NEWSROOM_MAX_PHOTO_BYTES
     if file.size is not None and file.size > max_bytes:
         raise ValidationError(

@@ -160,6 +160,28 @@ def test_photo_upload_makes_renditions_used_by_srcset(admin_client, client):
     assert Path(photo.image.path).exists()  # the original is kept
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"headline": "体育馆落成(修改)"},
+        {"status": "withdrawn", "withdrawn_reason": "重复"},
+        {"corrections-TOTAL_FORMS": "1", "corrections-0-text": "更正:体育馆面积有误。"},
+        {"photos-0-caption": "图为新落成的体育馆(新说明)。"},
+    ],
+    ids=["edit", "withdraw", "correct", "recaption"],
+)
+def test_an_article_with_a_photo_can_be_saved_again(admin_client, change):
+    article = make_article()
+    upload = SimpleUploadedFile("gym.png", image_bytes(), content_type="image/png")
+    assert upload_photo(admin_client, article, upload).status_code == 302
+    url, data = article_form(admin_client, article)
+    response = admin_client.post(url, data | change)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    photo = Photo.objects.get(article=article)
+    assert Path(photo.image.path).exists() and photo.width == 2000
+
+
 def test_small_photos_are_not_upscaled(admin_client):
     article = make_article()
     upload = SimpleUploadedFile("small.jpg", image_bytes((400, 300), "JPEG"), "image/jpeg")
