@@ -2,13 +2,15 @@ import difflib
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DataError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -286,8 +288,22 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(label="撤稿原因", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class OutOfRangeFiltersMixin:
+    """A list filter whose value the database cannot take (a year of 99999999999, an id of
+    "abc") goes back to the unfiltered list with Django's own error flag, not a 500."""
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        except (OverflowError, ValueError, DataError):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return response
+
+
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(OutOfRangeFiltersMixin, VersionAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -502,7 +518,9 @@ class ArticleAdmin(VersionAdmin):
         return extra + super().get_urls()
 
     def preview_view(self, request, object_id):
-        article = get_object_or_404(Article, pk=object_id)
+        article = self.get_object(request, object_id)  # None for a malformed id, too
+        if article is None:
+            raise Http404("稿件不存在")
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         return render_preview(request, article)
@@ -527,7 +545,9 @@ class ArticleAdmin(VersionAdmin):
 
     def compare_view(self, request, object_id):
         """Two revisions side by side: headline, body, credits and photos."""
-        article = get_object_or_404(Article, pk=object_id)
+        article = self.get_object(request, object_id)
+        if article is None:
+            raise Http404("稿件不存在")
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         versions = Version.objects.get_for_object_reference(Article, object_id)
@@ -560,7 +580,9 @@ class ArticleAdmin(VersionAdmin):
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         # A restore is an edit: the same rule as editing applies to the article as it is now.
-        article = get_object_or_404(Article, pk=object_id)
+        article = self.get_object(request, object_id)
+        if article is None:
+            raise Http404("稿件不存在")
         if request.method == "POST" and not workflow.can_edit(request.user, article):
             raise PermissionDenied
         request._article_workflow = {field: getattr(article, field) for field in WORKFLOW_FIELDS}
@@ -612,7 +634,7 @@ class PhotoCreditInline(admin.TabularInline):
 
 
 @admin.register(Photo)
-class PhotoAdmin(VersionAdmin):
+class PhotoAdmin(OutOfRangeFiltersMixin, VersionAdmin):
     list_display = ["caption_short", "article", "credit_line", "has_image"]
     list_select_related = ["article"]
     search_fields = ["caption", "article__headline", "credits__person__name"]
@@ -662,14 +684,14 @@ class ArticleCountMixin:
 
 
 @admin.register(Section)
-class SectionAdmin(ArticleCountMixin, admin.ModelAdmin):
+class SectionAdmin(OutOfRangeFiltersMixin, ArticleCountMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "article_count"]
     list_editable = ["position"]
     search_fields = ["name"]
 
 
 @admin.register(Issue)
-class IssueAdmin(ArticleCountMixin, admin.ModelAdmin):
+class IssueAdmin(OutOfRangeFiltersMixin, ArticleCountMixin, admin.ModelAdmin):
     list_display = ["date", "paper", "number", "article_count", "imported_at"]
     list_filter = ["paper"]
     search_fields = ["paper", "source_name", "date"]

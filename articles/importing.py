@@ -244,14 +244,18 @@ def import_parsed_issue(
     matches, missing = _match(parsed.articles, saved)
     report.missing = [article.headline for article in missing]
 
-    removed = set(DeskRemoval.objects.filter(issue=issue).values_list("headline", flat=True))
+    removals = DeskRemoval.objects.filter(issue=issue).values_list("headline", "import_fingerprint")
+    removed = {value for removal in removals for value in removal if value}
     published_at = publication_time(date)
     to_create, to_update, to_publish = [], [], []
     total = len(parsed.articles)
     for index, (parsed_article, article) in enumerate(zip(parsed.articles, matches, strict=True)):
         if progress and total > PROGRESS_EVERY and index and index % PROGRESS_EVERY == 0:
             progress(index, total)
-        if article is None and parsed_article.headline in removed:
+        if article is None and (
+            parsed_article.headline in removed
+            or fingerprint(snapshot_parsed(parsed_article)) in removed
+        ):
             report.desk_decided.append(f"{parsed_article.headline}(已删除)")
             continue
         if article is not None and desk_decided(article):

@@ -612,6 +612,7 @@ class DeskRemoval(models.Model):
         Issue, verbose_name="报纸期次", on_delete=models.CASCADE, related_name="desk_removals"
     )
     headline = models.CharField("标题", max_length=200)
+    import_fingerprint = models.CharField("导入指纹", max_length=64, blank=True)
     removed_at = models.DateTimeField("删除时间", default=timezone.now)
 
     class Meta:

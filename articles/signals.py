@@ -10,6 +10,7 @@ from articles.models import (
     Correction,
     Credit,
     DeskRemoval,
+    Issue,
     Photo,
     PhotoCredit,
     Section,
@@ -28,7 +29,13 @@ def article_changed(sender, instance, **kwargs):
 def remember_deleted_import(sender, instance, **kwargs):
     """An imported article the desk deletes stays deleted when its issue is imported again."""
     if instance.issue_id and instance.import_fingerprint:
-        DeskRemoval.objects.create(issue_id=instance.issue_id, headline=instance.headline)
+        # Its fingerprint is of the text as imported: it is recognised even if an editor
+        # retitled it before deleting it.
+        DeskRemoval.objects.create(
+            issue_id=instance.issue_id,
+            headline=instance.headline,
+            import_fingerprint=instance.import_fingerprint,
+        )
 
 
 @receiver([post_save, post_delete], sender=Credit)
@@ -43,10 +50,12 @@ def photo_credit_changed_for_readers(sender, instance, **kwargs):
     content_changed(Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True))
 
 
+@receiver([post_save, post_delete], sender=Issue)
 @receiver([post_save, post_delete], sender=Section)
 @receiver([post_save, post_delete], sender=Person)
 def page_owner_changed(sender, instance, **kwargs):
-    content_changed(paths=[instance.get_absolute_url()] if instance.slug else [])
+    has_page = getattr(instance, "slug", True)  # an issue's page is its date; the rest need a slug
+    content_changed(paths=[instance.get_absolute_url()] if has_page else [])
 
 
 @receiver([post_save, post_delete], sender=Tag)

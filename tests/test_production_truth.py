@@ -117,6 +117,21 @@ def test_every_writer_bumps_the_shared_generation_once_per_transaction(committed
     assert ContentState.objects.get().generation == before + 2
 
 
+def test_changing_an_issue_in_the_admin_is_seen_at_once(client, admin_client, committed):
+    with committed():
+        import_seed("--publish")
+    issue = Issue.objects.get()
+    assert client.get("/issues/2022-12-20/").status_code == 200
+    assert client.get("/issues/2022-12-20/")["X-Page-Cache"] == "hit"
+    with committed():
+        response = admin_client.post(
+            f"/admin/articles/issue/{issue.pk}/change/", {"date": "2022-12-21", "number": ""}
+        )
+    assert response.status_code == 302
+    assert client.get("/issues/2022-12-20/").status_code == 404
+    assert "2022-12-21" in client.get("/issues/").content.decode()
+
+
 # Tracking parameters and validators ----------------------------------------------------
 
 
@@ -357,6 +372,17 @@ def test_reimport_leaves_withdrawn_returned_and_deleted_articles_as_the_desk_lef
         assert line in out
 
 
+def test_an_article_retitled_then_deleted_stays_deleted(admin_client):
+    import_seed("--publish")
+    article = Article.objects.get(headline="我市新建5G基站1207个")
+    url, data = article_form(admin_client, article)
+    admin_client.post(url, data | {"headline": "我市新建5G基站1207个(编辑改题)"})
+    admin_client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    assert not Article.objects.filter(pk=article.pk).exists()
+    import_seed("--publish")
+    assert not Article.objects.filter(headline__startswith="我市新建5G基站").exists()
+
+
 def test_publish_records_the_step_and_only_for_articles_never_in_the_workflow(admin_user):
     import_seed()  # drafts
     assert not ArticleEvent.objects.exists()
@@ -439,6 +465,23 @@ def test_the_database_refuses_a_bc_timestamp_whatever_the_writer():
 def test_nul_and_control_characters_in_urls_are_404(admin_client, client, seed_issue, url):
     reader = admin_client if url.startswith("/admin/") else client
     assert reader.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/articles/article/?issue__date__year=99999999999",
+        "/admin/articles/article/?tags__id__exact=abc",
+        "/admin/articles/issue/?date__year=99999999999",
+    ],
+)
+def test_admin_filters_the_database_cannot_take_are_not_a_500(admin_client, url):
+    assert admin_client.get(url).status_code in {200, 302}
+
+
+@pytest.mark.parametrize("suffix", ["preview/", "history/compare/?a=1&b=2", "history/1/"])
+def test_malformed_article_ids_in_admin_urls_are_404(admin_client, suffix):
+    assert admin_client.get(f"/admin/articles/article/abc/{suffix}").status_code in {302, 404}
 
 
 # One paper per site --------------------------------------------------------------------

@@ -83,6 +83,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('headline', models.CharField(max_length=200, verbose_name='标题')),
+                ('import_fingerprint', models.CharField(blank=True, max_length=64, verbose_name='导入指纹')),
                 ('removed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='删除时间')),
             ],
             options={
