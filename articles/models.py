@@ -1,7 +1,9 @@
 import datetime
+from dataclasses import dataclass
 
 import reversion
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,9 +13,10 @@ from django.db.models.functions import FirstValue, Lag, Lead
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 from articles.body import plain_text
-from articles.images import make_renditions, validate_photo
+from articles.images import PhotoImageField, delete_files_on_commit, rendition_paths
 from newsroom.dates import DateInRange
 from newsroom.text import pinyin_slug, unique_slugs
 
@@ -281,6 +284,15 @@ class Article(models.Model):
         editable=False,
         help_text="上次导入时内容的哈希值,用于判断编辑是否改过这篇稿件。",
     )
+    preview_key = models.CharField(
+        "预览链接密钥",
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="外部预览链接带着它;撤销链接或撤稿时清空,旧链接随即失效。",
+    )
+    # Tags are part of an article's revisions (restoring a revision brings its tags back).
+    tagged_items = GenericRelation(TaggedItem, related_query_name="tagged_article")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -516,17 +528,27 @@ class Correction(models.Model):
         return f"{self.created_at:%Y-%m-%d} 更正"
 
 
+@dataclass
+class Picture:
+    """A photo as the public page shows it (see Photo.picture())."""
+
+    src: str
+    width: int | None
+    height: int | None
+    srcset: str = ""
+    webp_srcset: str = ""
+
+
 class Photo(models.Model):
     article = models.ForeignKey(
         Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(
+    image = PhotoImageField(
         "图片文件",
         upload_to="photos/%Y/%m/",
         blank=True,
         width_field="width",
         height_field="height",
-        validators=[validate_photo],
     )
     width = models.PositiveIntegerField("宽度", null=True, blank=True, editable=False)
     height = models.PositiveIntegerField("高度", null=True, blank=True, editable=False)
@@ -535,7 +557,7 @@ class Photo(models.Model):
         default=dict,
         blank=True,
         editable=False,
-        help_text="宽度 → 文件路径,上传时生成。",
+        help_text="宽度 → WebP 与 JPEG 文件,上传后由后台任务生成(articles/images.py)。",
     )
     caption = models.TextField("图片说明")
     position = models.PositiveSmallIntegerField("顺序", default=0)
@@ -549,21 +571,67 @@ class Photo(models.Model):
         return self.caption[:40]
 
     def save(self, *args, **kwargs):
+        stored = (
+            Photo.objects.filter(pk=self.pk).values("image", "renditions").first()
+            if self.pk
+            else None
+        )
         super().save(*args, **kwargs)
-        if self.image and self.renditions.get("source") != self.image.name:
-            self.renditions = {"source": self.image.name, "sizes": make_renditions(self.image)}
-            Photo.objects.filter(pk=self.pk).update(renditions=self.renditions)
+        if stored and stored["image"] != self.image.name:
+            # Replaced or removed: the old original and its renditions go once this commits.
+            delete_files_on_commit([stored["image"], *rendition_paths(stored["renditions"])])
 
-    def srcset(self):
-        """For <img srcset>: each rendition and the original, by width."""
+    def stored_files(self):
+        """The original and every rendition this row records, for deleting them with it."""
+        return [self.image.name, *rendition_paths(self.renditions)]
+
+    def needs_renditions(self):
+        """An image whose renditions have not been made (the task makes them after commit),
+        or were made before they came as WebP and JPEG ({width: path})."""
+        if not self.image:
+            return False
+        sizes = self.renditions.get("sizes", {}).values()
+        made = self.renditions.get("source") == self.image.name
+        return not made or any(not isinstance(entry, dict) for entry in sizes)
+
+    def current_renditions(self):
+        """{width: {"height", "jpeg", "webp"}} of the current image, narrowest first.
+
+        Empty until the task has made them, and for renditions of an image since replaced.
+        """
+        if not self.image or self.needs_renditions():
+            return {}
         sizes = self.renditions.get("sizes", {})
-        entries = [
-            f"{default_storage.url(path)} {width}w"
-            for width, path in sorted(sizes.items(), key=lambda item: int(item[0]))
-        ]
-        if self.image and self.width:
-            entries.append(f"{self.image.url} {self.width}w")
-        return ", ".join(entries)
+        return {int(width): sizes[width] for width in sorted(sizes, key=int)}
+
+    def picture(self):
+        """What the public page's <picture> shows: renditions, or the original until made."""
+        renditions = self.current_renditions()
+        if not renditions:
+            return Picture(src=self.image.url, width=self.width, height=self.height)
+        largest = max(renditions)
+
+        def srcset(kind):
+            return ", ".join(
+                f"{default_storage.url(entry[kind])} {width}w"
+                for width, entry in renditions.items()
+            )
+
+        return Picture(
+            src=default_storage.url(renditions[largest]["jpeg"]),
+            width=largest,
+            height=renditions[largest]["height"],
+            srcset=srcset("jpeg"),
+            webp_srcset=srcset("webp"),
+        )
+
+    def share_url(self):
+        """The image for og:image and JSON-LD: the widest JPEG rendition (at most 1600 px),
+        the original only until renditions are made."""
+        renditions = self.current_renditions()
+        if renditions:
+            return default_storage.url(renditions[max(renditions)]["jpeg"])
+        return self.image.url if self.image else ""
 
     def credit_line(self):
         """`本报特约通讯员 胡建华 摄`, as printed under the photo."""
@@ -637,8 +705,11 @@ WORKFLOW_FIELDS = [
     "updated_by_id",
     "created_at",
     "import_fingerprint",
+    "preview_key",
 ]
 reversion.register(Credit)
 reversion.register(PhotoCredit)
-reversion.register(Photo, follow=["credits"])
-reversion.register(Article, follow=["credits", "photos"])
+reversion.register(TaggedItem)
+# A photo's file is not content a restore can bring back (a replaced image's files are deleted).
+reversion.register(Photo, follow=["credits"], exclude=["image", "width", "height", "renditions"])
+reversion.register(Article, follow=["credits", "photos", "tagged_items"])

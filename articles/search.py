@@ -12,11 +12,10 @@ query time, and hand PostgreSQL space-separated words:
 Every person's name and column name is in the segmenter's dictionary, so
 狄雅莉 or 霍林郭勒 stay whole. The index is updated for the articles a save
 or an import touches, after its transaction commits; renaming a column, person
-or tag re-indexes the articles carrying it, in a thread of its own when they
-are many; `rebuild_search_index` redoes the whole archive.
+or tag re-indexes the articles carrying it, by background tasks when they are
+many (articles/tasks.py); `rebuild_search_index` redoes the whole archive.
 """
 
-import logging
 import re
 import threading
 import time
@@ -32,8 +31,6 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles.body import plain_text
-
-logger = logging.getLogger(__name__)
 
 WORD_RE = re.compile(r"\w+")
 MAX_QUERY_LENGTH = 100
@@ -224,48 +221,6 @@ def _flush():
     pks, _pending.pks = set(pending), set()
     if pks:
         index_articles(pks)
-
-
-# A renamed column, person or tag changes the index of every article that carries it: thousands
-# for a long-running column (5,115 articles took 6.5–7.6 s here). That must not hold up the editor's
-# request, nor wait for a worker we don't run: small renames are indexed after the commit as
-# usual, big ones by a thread of their own that the response does not wait for.
-INLINE_LIMIT = 200
-_background = []
-_background_lock = threading.Lock()
-
-
-def schedule_rename(pks):
-    pks = sorted(set(pks))
-    if len(pks) <= INLINE_LIMIT:
-        schedule(pks)
-    else:
-        transaction.on_commit(lambda: _start_background(pks))
-
-
-def _start_background(pks):
-    thread = threading.Thread(target=_index_in_background, args=(pks,), name="search-reindex")
-    with _background_lock:
-        _background[:] = [t for t in _background if t.is_alive()] + [thread]
-    thread.start()
-
-
-def _index_in_background(pks):
-    try:
-        index_articles(pks)
-    except Exception:
-        # Nobody is waiting for this thread: say what was left, so it can be rebuilt.
-        logger.exception("搜索索引更新失败(%s 篇稿件),请运行 rebuild_search_index", len(pks))
-    finally:
-        connection.close()
-
-
-def wait_for_background_indexing(timeout=None):
-    """Join the threads still indexing renames (for tests and commands that must see them)."""
-    with _background_lock:
-        threads = list(_background)
-    for thread in threads:
-        thread.join(timeout)
 
 
 # Querying -------------------------------------------------------------------------------

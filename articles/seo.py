@@ -47,7 +47,8 @@ def news_article_json_ld(article, request):
     ]
     if photographers:
         data["contributor"] = photographers
-    images = [request.build_absolute_uri(p.image.url) for p in article.photos.all() if p.image]
+    # A rendition at most 1600 px wide, not the original of up to 20 MB.
+    images = [request.build_absolute_uri(p.share_url()) for p in article.photos.all() if p.image]
     if images:
         data["image"] = images
     if article.section:

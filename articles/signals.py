@@ -3,8 +3,9 @@ from django.dispatch import receiver
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from articles import search
+from articles import search, tasks
 from articles.changes import content_changed
+from articles.images import delete_files_on_commit
 from articles.models import (
     Article,
     Correction,
@@ -120,4 +121,18 @@ def name_changed(sender, instance, created, **kwargs):
         articles = Article.objects.filter(section=instance)
     else:
         articles = Article.objects.filter(tags=instance)
-    search.schedule_rename(articles.values_list("pk", flat=True))
+    tasks.schedule_rename(articles.values_list("pk", flat=True))
+
+
+# Photo files: renditions made by a task after the commit; a deleted photo's files removed.
+# (A replaced image's old files are removed by Photo.save(), which knows what they were.)
+
+
+@receiver(post_save, sender=Photo)
+def photo_saved(sender, instance, **kwargs):
+    tasks.schedule_photo_renditions(instance)
+
+
+@receiver(post_delete, sender=Photo)
+def photo_deleted(sender, instance, **kwargs):
+    delete_files_on_commit(instance.stored_files())

@@ -76,13 +76,17 @@ class ArticleDetailView(TemplateView):
         # the page shows, its neighbours and the navigation included.
         return self.render_to_response(self.get_context_data(article=article))
 
-    def get_article(self, base=None):
+    def get_queryset(self):
+        """The articles this page may show: readers see published ones only."""
+        return Article.objects.published()
+
+    def get_article(self):
         if self.kwargs["pk"] > MAX_PK:
             raise Http404("没有这篇稿件")
-        base = Article.objects.published() if base is None else base
         photo_credits = PhotoCredit.objects.select_related("person")
         queryset = (
-            base.with_credits()
+            self.get_queryset()
+            .with_credits()
             .with_issue_neighbours(self.kwargs["pk"])
             .prefetch_related(
                 Prefetch(

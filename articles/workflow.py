@@ -8,9 +8,10 @@ These checks run on the server for every request; the admin only hides the
 buttons a user cannot use.
 """
 
+from django.db.models import F
 from django.utils import timezone
 
-from articles.models import Article, ArticleEvent
+from articles.models import Article, ArticleEvent, Role
 
 Status = Article.Status
 REPORTER_STATUSES = {Status.DRAFT, Status.SUBMITTED}
@@ -63,8 +64,75 @@ def event_for(old_status, article):
     return None
 
 
+def can_create_preview_link(user, article):
+    """A link that shows an unpublished article to anyone: only for those who may edit it."""
+    return article.pk is not None and can_edit(user, article)
+
+
 def record(article, action, user, note=""):
     return ArticleEvent.objects.create(article=article, action=action, user=user, note=note)
+
+
+def touch(article, user):
+    """One more save of `article` by `user`: the version that tells two editors' saves apart."""
+    if article.pk is not None:
+        article.version += 1
+    article.updated_by = user
+
+
+def part_changed(article, user):
+    """A credit, photo or correction of `article` was saved on its own: that is an article save."""
+    Article.objects.filter(pk=article.pk).update(
+        version=F("version") + 1, updated_by=user, updated_at=timezone.now()
+    )
+
+
+def save_edit(article, user):
+    """An article saved from the desk's form: its version, its creator, and its workflow step."""
+    old_status = None
+    created = article.pk is None
+    if created:
+        article.created_by = user
+    else:
+        old_status = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
+    if article.status == Status.WITHDRAWN and old_status != Status.WITHDRAWN:
+        article.preview_key = ""  # a withdrawal ends every preview link
+    touch(article, user)
+    article.save()
+    if created:
+        record(article, ArticleEvent.Action.CREATED, user)
+    action = event_for(old_status, article)
+    if action:
+        note = article.withdrawn_reason if action == ArticleEvent.Action.WITHDRAWN else ""
+        record(article, action, user, note)
+
+
+def add_corrections(article, corrections, user):
+    """更正 appended to a published article: dated, signed, recorded, and shown under it."""
+    now = timezone.now()
+    for correction in corrections:
+        correction.article = article
+        correction.created_by = user
+        correction.created_at = now
+        correction.save()
+        record(article, ArticleEvent.Action.CORRECTED, user, correction.text)
+    if corrections:
+        Article.objects.filter(pk=article.pk).update(corrected_at=now)
+
+
+def missing_byline(article):
+    """Why `article` may not be published without a byline, or None if it has one."""
+    if article.pk is not None and article.credits.exists():
+        return None
+    return f"《{article.headline}》没有署名:请先在“署名”中添加记者或作者,再发布。"
+
+
+def default_credit(user):
+    """The credit a reporter's new article starts with: their own, as 本报记者."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return None
+    return {"person": person.pk, "role": Role.REPORTER, "staff": True, "position": 0}
 
 
 def publish(article, user):
@@ -73,8 +141,7 @@ def publish(article, user):
     if article.published_at is None:
         article.published_at = timezone.now()
     article.withdrawn_reason = ""
-    article.updated_by = user
-    article.version += 1
+    touch(article, user)
     article.save(
         update_fields=[
             "status",
@@ -92,11 +159,19 @@ def publish(article, user):
 
 
 def withdraw(article, user, reason):
+    """Off the public site at once, with its reason; every preview link stops working too."""
     article.status = Status.WITHDRAWN
     article.withdrawn_reason = reason
-    article.updated_by = user
-    article.version += 1
+    article.preview_key = ""
+    touch(article, user)
     article.save(
-        update_fields=["status", "withdrawn_reason", "updated_by", "version", "updated_at"]
+        update_fields=[
+            "status",
+            "withdrawn_reason",
+            "preview_key",
+            "updated_by",
+            "version",
+            "updated_at",
+        ]
     )
     record(article, ArticleEvent.Action.WITHDRAWN, user, reason)

@@ -28,11 +28,13 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.tasks import default_task_backend  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from articles import search  # noqa: E402
 from articles.models import Article, Section  # noqa: E402
+
+DUMMY_TASKS = "django.tasks.backends.dummy.DummyBackend"
 
 REPEAT = 7
 
@@ -86,11 +88,16 @@ def save_the_biggest_column(client, baseline):
     original = {"name": section.name, "slug": section.slug, "position": section.position}
 
     def save(**changes):
-        start = time.perf_counter()
-        response = client.post(url, {**original, "description": section.description, **changes})
-        saved = (time.perf_counter() - start) * 1000
-        assert response.status_code == 302, response.content[:500]
-        search.wait_for_background_indexing()
+        # Tasks are queued, not run, during the request (as with the production worker), then
+        # run here to time the index catching up.
+        with override_settings(TASKS={"default": {"BACKEND": DUMMY_TASKS}}):
+            start = time.perf_counter()
+            response = client.post(url, {**original, "description": section.description, **changes})
+            saved = (time.perf_counter() - start) * 1000
+            assert response.status_code == 302, response.content[:500]
+            queued = list(default_task_backend.results)
+        for result in queued:
+            result.task.call(*result.args, **result.kwargs)
         return saved, (time.perf_counter() - start) * 1000
 
     saved, _ = save(description=section.description + " ")
@@ -100,7 +107,7 @@ def save_the_biggest_column(client, baseline):
     name = f"column rename ({section.n:,} articles)"
     print(
         f"{name:32s} {saved:8.1f} ms  {saved / baseline:5.1f}x baseline"
-        f"  (search index caught up {indexed / 1000:.1f} s later, in a thread)"
+        f"  (search index caught up {indexed / 1000:.1f} s later, by tasks)"
     )
     save(**original)
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
@@ -12,6 +13,27 @@ admin.site.site_title = "Newsroom 编辑部"
 admin.site.index_title = "稿件管理"
 
 urlpatterns = [
+    # Password reset by email, in the admin's look (Django's own views and templates, in Chinese).
+    path(
+        "admin/password_reset/",
+        auth_views.PasswordResetView.as_view(extra_context={"site_header": admin.site.site_header}),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",

@@ -9,7 +9,9 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "credit_count"]
     search_fields = ["name", "slug"]
     readonly_fields = ["sort_key", "created_at", "updated_at"]
-    fields = ["name", "slug", "bio", "portrait", "sort_key", "created_at", "updated_at"]
+    # `user`: a desk account linked here can byline itself and filter “署我名的”.
+    fields = ["name", "slug", "user", "bio", "portrait", "sort_key", "created_at", "updated_at"]
+    autocomplete_fields = ["user"]
 
     def get_queryset(self, request):
         # An aggregate drops Meta.ordering; pagination needs a stable order.

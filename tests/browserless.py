@@ -1,6 +1,11 @@
 """Submit admin forms the way a browser would: every field the page renders, as rendered."""
 
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from django.test import RequestFactory
+
+from articles import preview
 
 
 class _FormParser(HTMLParser):
@@ -75,3 +80,8 @@ def article_form(client, article=None):
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return url, form_fields(response, "article_form")
+
+
+def share_link(article):
+    """The path of a fresh external preview link for `article`, as its editor would share it."""
+    return urlsplit(preview.share_link(RequestFactory().get("/"), article)).path

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,8 @@ from django.core.management import call_command
 
 from articles import page_cache
 
-SEED = Path(__file__).resolve().parent.parent / "fixtures" / "tongliao-daily-2022-12-20.txt"
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "tongliao-daily-2022-12-20.txt"
 SEED_DATE = "2022-12-20"
 
 
@@ -37,3 +39,35 @@ def seed_issue(db):
     from articles.models import Issue
 
     return Issue.objects.get(date=SEED_DATE)
+
+
+# Debian's Chromium, driven by Playwright, for the browser walks.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # are still synchronous and safe. Only for these tests: deployment checks forbid it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    if not Path(CHROMIUM).exists() or not AXE.exists():
+        pytest.fail("needs Debian's chromium and `npm ci` (bin/test installs both)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

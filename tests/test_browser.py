@@ -4,44 +4,10 @@ Front page → a column → an article → the reporter's page → the issue by 
 with axe-core checking each page for serious or critical accessibility problems.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import SEED, SEED_DATE
-
-ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # are still synchronous and safe. Only for these tests: deployment checks forbid it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-    if not Path(CHROMIUM).exists() or not AXE.exists():
-        pytest.fail("needs Debian's chromium and `npm ci` (bin/test installs both)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+from tests.conftest import AXE, SEED, SEED_DATE, VIEWPORTS
 
 
 def check_accessibility(page):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article, Correction
 from people.models import Person
-from tests.browserless import article_form
+from tests.browserless import article_form, share_link
 from tests.conftest import SEED, SEED_DATE
 from tests.factories import make_article
 
@@ -117,7 +117,10 @@ def test_publish_and_withdraw_through_the_admin_are_visible_at_once(
     client, admin_client, committed
 ):
     article = make_article(
-        headline="即将发布的稿件", status=Article.Status.DRAFT, published_at=None
+        headline="即将发布的稿件",
+        status=Article.Status.DRAFT,
+        published_at=None,
+        credits=[(Person.objects.create(name="值班记者"), "记者")],
     )
     assert "即将发布的稿件" not in html(client, "/")
     url, data = article_form(admin_client, article)
@@ -158,11 +161,7 @@ def test_staff_are_never_served_or_stored_from_the_cache(admin_client, client, s
 
 def test_previews_are_never_cached(admin_client):
     article = make_article(status=Article.Status.DRAFT)
-    from django.core import signing
-
-    from articles.preview import PREVIEW_SALT
-
-    link = f"/preview/{signing.dumps(article.pk, salt=PREVIEW_SALT)}/"
+    link = share_link(article)
     anonymous = Client()
     for _ in range(2):
         response = anonymous.get(link)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleEvent, Correction
 from tests.browserless import article_form, form_fields
-from tests.factories import make_article
+from tests.factories import make_article, make_person
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -65,6 +65,8 @@ def snapshot(article):
 def draft_by(user, **kwargs):
     kwargs.setdefault("status", Status.DRAFT)
     kwargs.setdefault("published_at", None)
+    # Bylined, as a story must be before it is published.
+    kwargs.setdefault("credits", [(make_person(), "记者")])
     return make_article(created_by=user, **kwargs)
 
 
@@ -197,6 +199,10 @@ def test_editor_creates_and_publishes_in_one_step(editor):
         "headline": "全市供暖运行平稳",
         "body": "入冬以来,全市供暖运行平稳。",
         "status": "published",
+        "credits-TOTAL_FORMS": "1",
+        "credits-0-person": str(make_person(name="供暖记者").pk),
+        "credits-0-role": "记者",
+        "credits-0-position": "0",
     }
     assert client.post(url, data).status_code == 302
     article = Article.objects.get(headline="全市供暖运行平稳")
@@ -466,15 +472,16 @@ def test_throttling_behind_a_proxy_counts_each_reader_separately(settings):
     settings.NEWSROOM_TRUSTED_PROXIES = 1
     client = Client()
 
-    def attempt(address):
+    def attempt(address, username):
         return client.post(
             "/admin/login/",
-            {"username": "谁", "password": "wrong"},
+            {"username": username, "password": "wrong"},
             REMOTE_ADDR="10.0.0.1",
             HTTP_X_FORWARDED_FOR=f"198.51.100.9, {address}",
         )
 
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        attempt("203.0.113.5")
-    assert attempt("203.0.113.5").status_code == 429
-    assert attempt("203.0.113.6").status_code == 200
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt("203.0.113.5", f"谁{n}")
+    assert attempt("203.0.113.5", "又一个").status_code == 429
+    # Another reader behind the same proxy, trying another account, is not locked out.
+    assert attempt("203.0.113.6", "别人").status_code == 200

@@ -15,7 +15,7 @@ from PIL import Image
 
 from articles.models import Article, Photo
 from articles.preview import PREVIEW_SALT
-from tests.browserless import article_form
+from tests.browserless import article_form, share_link
 from tests.factories import make_article, make_issue
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +67,6 @@ def test_change_form_offers_preview_and_a_share_link(admin_client):
     assert re.search(r'value="http://testserver/preview/[^"]+/"', html)
 
 
-def share_link(article):
-    return f"/preview/{signing.dumps(article.pk, salt=PREVIEW_SALT)}/"
-
-
 def test_shared_preview_link_works_without_an_account(client):
     article = make_article(headline="尚未发布的独家", status=Status.DRAFT, published_at=None)
     response = client.get(share_link(article))
@@ -93,7 +89,7 @@ def test_expired_preview_link_is_refused(client, settings):
     settings.NEWSROOM_PREVIEW_MAX_AGE = -1
     response = client.get(link)
     assert response.status_code == 410
-    assert "预览链接已过期" in response.content.decode()
+    assert "预览链接已失效" in response.content.decode()
     assert article.headline not in response.content.decode()
 
 
@@ -143,10 +139,13 @@ def photo_errors(response):
     return " ".join(str(e) for e in formset.formset.errors)
 
 
-def test_photo_upload_makes_renditions_used_by_srcset(admin_client, client):
+def test_photo_upload_makes_renditions_used_by_srcset(
+    admin_client, client, django_capture_on_commit_callbacks
+):
     article = make_article()
     upload = SimpleUploadedFile("gym.png", image_bytes(), content_type="image/png")
-    response = upload_photo(admin_client, article, upload)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload_photo(admin_client, article, upload)
     assert response.status_code == 302
     photo = Photo.objects.get(article=article)
     assert (photo.width, photo.height) == (2000, 1200)
@@ -154,8 +153,10 @@ def test_photo_upload_makes_renditions_used_by_srcset(admin_client, client):
     assert photo.credit_line() == "本报摄影记者 王强 摄"
     html = client.get(article.get_absolute_url()).content.decode()
     img = re.search(r"<img [^>]+>", html).group(0)
-    assert "480w" in img and "960w" in img and "1600w" in img and "2000w" in img
-    assert 'sizes="' in img and 'width="2000"' in img and 'alt="图为新落成的体育馆。"' in img
+    assert "480w" in img and "960w" in img and "1600w" in img
+    assert "2000w" not in img  # the original (up to 20 MB) is not offered to readers
+    assert 'sizes="' in img and 'width="1600" height="960"' in img
+    assert 'alt="图为新落成的体育馆。"' in img
     assert "本报摄影记者" in html and "王强" in html
     assert Path(photo.image.path).exists()  # the original is kept
 
@@ -182,18 +183,19 @@ def test_an_article_with_a_photo_can_be_saved_again(admin_client, change):
     assert Path(photo.image.path).exists() and photo.width == 2000
 
 
-def test_small_photos_are_not_upscaled(admin_client):
+def test_small_photos_are_not_upscaled(admin_client, django_capture_on_commit_callbacks):
     article = make_article()
     upload = SimpleUploadedFile("small.jpg", image_bytes((400, 300), "JPEG"), "image/jpeg")
-    assert upload_photo(admin_client, article, upload).status_code == 302
-    assert Photo.objects.get().renditions["sizes"] == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_photo(admin_client, article, upload).status_code == 302
+    assert list(Photo.objects.get().renditions["sizes"]) == ["400"]
 
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("notes.jpg", "这不是图片".encode(), "有效的图片"),
-        ("broken.png", image_bytes()[:200], "有效的图片"),
+        ("notes.jpg", "这不是图片".encode(), "无法识别的图片文件"),
+        ("broken.png", image_bytes()[:200], "图片文件已损坏或不完整"),
         ("picture.bmp", image_bytes((300, 200), "BMP"), "不支持 BMP 格式"),
     ],
     ids=["not-an-image", "corrupt", "wrong-format"],
@@ -219,7 +221,7 @@ def test_photo_with_too_many_pixels_is_a_form_error(admin_client, settings):
     settings.NEWSROOM_MAX_PHOTO_PIXELS = 1_000_000
     article = make_article()
     response = upload_photo(admin_client, article, SimpleUploadedFile("huge.png", image_bytes()))
-    assert "图片尺寸过大" in photo_errors(response)
+    assert "图片像素过多(2000×1200),不能超过 100 万像素" in photo_errors(response)
     assert not Photo.objects.exists()
 
 

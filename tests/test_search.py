@@ -6,9 +6,10 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models import Count
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Section
 from articles.search import query_words
 from tests.factories import make_article, make_person, make_section
 
@@ -191,19 +192,32 @@ def test_saving_a_column_or_person_without_renaming_reindexes_nothing(
     assert indexed == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_big_rename_is_indexed_by_a_thread_the_request_does_not_wait_for(
-    client, seed_issue, monkeypatch
+def test_a_big_rename_is_indexed_by_queued_tasks_not_in_the_request(
+    client, seed_issue, monkeypatch, settings, committed
 ):
-    from articles import search
+    from django.tasks import default_task_backend
 
-    monkeypatch.setattr(search, "INLINE_LIMIT", 0)  # any rename is "big"
-    article = Article.objects.get(headline="迟红蕾:心系社区 为民代言")
-    section = article.section
+    from articles import tasks
+
+    monkeypatch.setattr(tasks, "INLINE_LIMIT", 0)  # any rename is "big"
+    monkeypatch.setattr(tasks, "REINDEX_CHUNK", 1)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    section = Section.objects.annotate(n=Count("articles")).order_by("-n").first()
+    in_section = set(section.articles.values_list("pk", flat=True))
     section.name = "履职故事"
-    section.save()  # autocommit: the thread starts here
-    search.wait_for_background_indexing(timeout=30)
-    assert found(client, "履职故事") == [article.headline]
+    with committed():
+        section.save()
+    # Queued (stored in the database in production, where a worker restart does not lose it),
+    # one task per chunk; nothing indexed in the request.
+    queued = list(default_task_backend.results)
+    assert [r.task.name for r in queued] == ["reindex_articles"] * len(in_section)
+    assert {pk for r in queued for pk in r.args[0]} == in_section
+    assert found(client, "履职故事") == []
+    for result in queued:
+        result.task.call(*result.args, **result.kwargs)
+    assert set(found(client, "履职故事")) == set(
+        Article.objects.filter(pk__in=in_section).values_list("headline", flat=True)
+    )
 
 
 def test_rebuild_command_shows_progress_and_restores_the_index(client, seed_issue):

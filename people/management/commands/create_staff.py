@@ -3,8 +3,9 @@
     python manage.py create_staff 李娜 --role 记者
 
 Prints the generated password once; it is not stored anywhere readable.
-The account is linked to the person of the same name, so “署我名的” finds
-their bylines.
+The account is linked to a person (人员): an existing one of the same name
+with no account yet, or a new staff member. A reporter's new article then
+starts with their own byline, and “署我名的” finds their work.
 """
 
 import secrets
@@ -50,8 +51,10 @@ class Command(BaseCommand):
             user = User.objects.create_user(name, email=email, password=password, is_staff=True)
             user.groups.add(group)
             person = Person.objects.filter(name=name, user__isnull=True).order_by("pk").first()
-            if person is not None:
-                person.user = user
-                person.save(update_fields=["user"])
+            if person is None:
+                person = Person(name=name)
+            person.user = user
+            person.save()
         self.stdout.write(self.style.SUCCESS(f"已创建{role}账号:{name}"))
+        self.stdout.write(f"署名:{person.name}(人员 {person.get_absolute_url()})")
         self.stdout.write(f"密码(只显示这一次,请妥善转交):{password}")

@@ -1,0 +1,86 @@
+"""Work done off the editor's request, by the tasks worker (`manage.py db_worker`).
+
+Each task is queued once its transaction commits, takes only ids, and reads the rows as they
+are when it runs; running one twice, or after the row changed, does no harm. Queued tasks are
+stored in the database, so a worker restarted mid-way loses none of them.
+"""
+
+from django.db import transaction
+from django.tasks import task
+
+from articles import search
+from articles.changes import content_changed
+from articles.images import (
+    delete_files,
+    delete_files_on_commit,
+    make_renditions,
+    rendition_paths,
+)
+from articles.models import Photo
+
+# A rename touching more articles than this is indexed by tasks, REINDEX_CHUNK articles each:
+# thousands for a long-running column (5,115 took 6.5–7.6 s here) must not hold up the request.
+INLINE_LIMIT = 200
+REINDEX_CHUNK = 1000
+
+
+@task()
+def make_photo_renditions(photo_id):
+    """WebP and JPEG renditions of a photo's image; its page shows them from then on."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None or not photo.needs_renditions():
+        return 0
+    renditions = make_renditions(photo.image)
+    with transaction.atomic():
+        # Only if the image is still the one these were made from.
+        previous = (
+            Photo.objects.select_for_update()
+            .filter(pk=photo_id, image=renditions["source"])
+            .values_list("renditions", flat=True)
+            .first()
+        )
+        if previous is not None:
+            Photo.objects.filter(pk=photo_id).update(renditions=renditions)
+            content_changed([photo.article_id])
+            # Renditions of this image made before (by an older version of this code, or by
+            # this task run twice) are no longer recorded anywhere.
+            delete_files_on_commit(
+                set(rendition_paths(previous)) - set(rendition_paths(renditions))
+            )
+    if previous is None:
+        # Replaced or deleted meanwhile: nothing will ever show these.
+        delete_files(rendition_paths(renditions))
+        return 0
+    return len(renditions["sizes"])
+
+
+def schedule_photo_renditions(photo):
+    """Make the photo's renditions once the transaction that stored its image commits."""
+    if photo.needs_renditions():
+        transaction.on_commit(lambda: make_photo_renditions.enqueue(photo.pk))
+
+
+@task()
+def reindex_articles(pks):
+    """Bring the search index up to date for these articles (a rename's share of them)."""
+    search.index_articles(pks)
+    return len(pks)
+
+
+def schedule_rename(pks):
+    """Re-index the articles a renamed person, column or tag appears in.
+
+    A few are indexed after the commit, in the request like any save; many are queued as
+    reindex_articles tasks of REINDEX_CHUNK articles, which a worker restart does not lose.
+    """
+    pks = sorted(set(pks))
+    if len(pks) <= INLINE_LIMIT:
+        search.schedule(pks)
+        return
+    chunks = [pks[start : start + REINDEX_CHUNK] for start in range(0, len(pks), REINDEX_CHUNK)]
+    transaction.on_commit(lambda: _enqueue_reindex(chunks))
+
+
+def _enqueue_reindex(chunks):
+    for chunk in chunks:
+        reindex_articles.enqueue(chunk)
