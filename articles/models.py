@@ -710,6 +710,5 @@ WORKFLOW_FIELDS = [
 reversion.register(Credit)
 reversion.register(PhotoCredit)
 reversion.register(TaggedItem)
-# A photo's file is not content a restore can bring back (a replaced image's files are deleted).
-reversion.register(Photo, follow=["credits"], exclude=["image", "width", "height", "renditions"])
+reversion.register(Photo, follow=["credits"])
 reversion.register(Article, follow=["credits", "photos", "tagged_items"])

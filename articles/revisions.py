@@ -12,6 +12,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.core.files.storage import default_storage
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -49,6 +50,22 @@ def keep_workflow_state(article):
         for name, value in _restore.get()[1].items():
             setattr(article, name, value)
     return article
+
+
+def keep_current_photo_file(photo):
+    """A restored photo whose image file is gone (replaced since, and deleted) keeps the image
+    it has now: a revision brings back captions and credits, never a broken picture."""
+    current = _restore.get()
+    if current is None or current[0] != photo.article_id or not photo.image:
+        return
+    if default_storage.exists(photo.image.name):
+        return
+    stored = Photo.objects.filter(pk=photo.pk).values("image", "width", "height", "renditions")
+    stored = stored.first()
+    if stored is not None:
+        photo.image.name = stored["image"]
+        photo.width, photo.height = stored["width"], stored["height"]
+        photo.renditions = stored["renditions"]
 
 
 def revision_lines(version):

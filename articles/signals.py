@@ -3,7 +3,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from articles import search, tasks
+from articles import revisions, search, tasks
 from articles.changes import content_changed
 from articles.images import delete_files_on_commit
 from articles.models import (
@@ -126,6 +126,11 @@ def name_changed(sender, instance, created, **kwargs):
 
 # Photo files: renditions made by a task after the commit; a deleted photo's files removed.
 # (A replaced image's old files are removed by Photo.save(), which knows what they were.)
+
+
+@receiver(pre_save, sender=Photo)
+def photo_restored(sender, instance, **kwargs):
+    revisions.keep_current_photo_file(instance)
 
 
 @receiver(post_save, sender=Photo)

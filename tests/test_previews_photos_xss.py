@@ -12,10 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from PIL import Image
+from reversion.models import Version
 
 from articles.models import Article, Photo
 from articles.preview import PREVIEW_SALT
-from tests.browserless import article_form, share_link
+from tests.browserless import article_form, form_fields, share_link
 from tests.factories import make_article, make_issue
 
 pytestmark = pytest.mark.django_db
@@ -181,6 +182,46 @@ def test_an_article_with_a_photo_can_be_saved_again(admin_client, change):
     article.refresh_from_db()
     photo = Photo.objects.get(article=article)
     assert Path(photo.image.path).exists() and photo.width == 2000
+
+
+def test_a_revision_of_an_article_with_a_photo_can_be_restored(admin_client):
+    article = make_article(headline="体育馆落成")
+    upload = SimpleUploadedFile("gym.png", image_bytes(), content_type="image/png")
+    assert upload_photo(admin_client, article, upload).status_code == 302
+    url, data = article_form(admin_client, article)
+    admin_client.post(url, data | {"photos-0-caption": "图为改过的说明。"})
+    first = Version.objects.get_for_object(article).order_by("pk").first()
+    restore_url = f"/admin/articles/article/{article.pk}/history/{first.pk}/"
+    data = form_fields(admin_client.get(restore_url), "article_form")
+    response = admin_client.post(restore_url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    photo = Photo.objects.get(article=article)
+    assert photo.caption == "图为新落成的体育馆。" and Path(photo.image.path).exists()
+
+
+def test_restoring_a_revision_from_before_the_image_was_replaced_keeps_a_working_image(
+    admin_client, django_capture_on_commit_callbacks
+):
+    article = make_article(headline="体育馆落成")
+    first_upload = SimpleUploadedFile("gym.png", image_bytes(), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_photo(admin_client, article, first_upload).status_code == 302
+    old = Version.objects.get_for_object(article).order_by("pk").first()
+    url, data = article_form(admin_client, article)
+    replacement = SimpleUploadedFile("new.png", image_bytes((1800, 1000)), "image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data | {"photos-0-image": replacement})
+    assert response.status_code == 302
+    replaced = Photo.objects.get(article=article)
+    assert replaced.width == 1800
+    restore_url = f"/admin/articles/article/{article.pk}/history/{old.pk}/"
+    data = form_fields(admin_client.get(restore_url), "article_form")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(restore_url, data).status_code == 302
+    photo = Photo.objects.get(article=article)
+    assert Path(photo.image.path).exists() and photo.width == 1800
+    page = Client().get(article.get_absolute_url()).content.decode()
+    assert photo.image.name.rsplit("/", 1)[-1].split(".")[0] in page
 
 
 def test_small_photos_are_not_upscaled(admin_client, django_capture_on_commit_callbacks):
