@@ -23,8 +23,10 @@ from articles.admin_parts import (
     CreditInline,
     MineFilter,
     OutOfRangeFiltersMixin,
+    PhotoHistoryInArticleMixin,
     PhotoInline,
     PreviewAdminMixin,
+    RecoverDeletedOnlyMixin,
     locked,
 )
 from articles.body import body_to_text
@@ -35,7 +37,9 @@ Status = Article.Status
 
 
 @admin.register(Article)
-class ArticleAdmin(PreviewAdminMixin, OutOfRangeFiltersMixin, VersionAdmin):
+class ArticleAdmin(
+    RecoverDeletedOnlyMixin, PreviewAdminMixin, OutOfRangeFiltersMixin, VersionAdmin
+):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -204,7 +208,8 @@ class ArticleAdmin(PreviewAdminMixin, OutOfRangeFiltersMixin, VersionAdmin):
                 continue
             workflow.publish(article, request.user)
             done += 1
-        self.message_user(request, f"已发布 {done} 篇稿件。", messages.SUCCESS)
+        if done:
+            self.message_user(request, f"已发布 {done} 篇稿件。", messages.SUCCESS)
 
     @admin.action(description="撤下所选稿件", permissions=["publish"])
     def withdraw_selected(self, request, queryset):
@@ -274,7 +279,7 @@ class ArticleAdmin(PreviewAdminMixin, OutOfRangeFiltersMixin, VersionAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(OutOfRangeFiltersMixin, VersionAdmin):
+class PhotoAdmin(PhotoHistoryInArticleMixin, OutOfRangeFiltersMixin, VersionAdmin):
     form = PhotoAdminForm
     list_display = ["caption_short", "article", "credit_line", "has_image"]
     list_select_related = ["article"]

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DataError
@@ -11,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from reversion.models import Version
 
 from articles import preview, workflow
 from articles.forms import PhotoInlineForm
@@ -76,6 +78,14 @@ class PhotoInline(admin.StackedInline):
     ]
     readonly_fields = ["credit_summary"]
     ordering = ["position", "pk"]
+    photographer_fields = ["photographer", "photographer_role", "photographer_staff"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not workflow.can_edit(request.user, obj):
+            # Read-only: the credit line says who took it; the form's helper fields are empty.
+            fields = [f for f in fields if f not in self.photographer_fields]
+        return fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("credits__person")
@@ -190,3 +200,42 @@ class PreviewAdminMixin:
                     "admin:articles_article_revoke_preview", args=[obj.pk]
                 )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class RecoverDeletedOnlyMixin:
+    """django-reversion's "recover" is for deleted articles, by editors only.
+
+    Its view takes any version id, of any object, and reverts it before checking anything:
+    a reporter could roll their published article back to a draft, deleting later photos.
+    """
+
+    def recover_view(self, request, version_id, extra_context=None):
+        model = ContentType.objects.get_for_model(self.model)
+        version = Version.objects.filter(
+            pk=int(version_id) if str(version_id).isdigit() else None, content_type=model
+        ).first()
+        if version is None or self.model.objects.filter(pk=version.object_id).exists():
+            raise Http404("没有可恢复的已删除稿件")
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
+
+class PhotoHistoryInArticleMixin:
+    """A photo's revisions are its article's: history and restore live on the article."""
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # A photo's revision is its article's: restore it there, where the workflow is kept.
+        return self.to_article_history(request, object_id)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        return self.to_article_history(request, None)
+
+    def to_article_history(self, request, object_id):
+        photo = self.get_object(request, object_id) if object_id else None
+        self.message_user(request, "图片随稿件一起保存版本:请在稿件的“历史”中查看和恢复。")
+        if photo is None:
+            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+        return HttpResponseRedirect(
+            reverse("admin:articles_article_history", args=[photo.article_id])
+        )

@@ -53,19 +53,23 @@ def keep_workflow_state(article):
 
 
 def keep_current_photo_file(photo):
-    """A restored photo whose image file is gone (replaced since, and deleted) keeps the image
-    it has now: a revision brings back captions and credits, never a broken picture."""
+    """A revision brings back a photo's caption, position and credits, never its file: a photo
+    that still exists keeps the image and renditions it has now (an older image's files were
+    deleted when it was replaced), and one recreated after its deletion has no file left."""
     current = _restore.get()
-    if current is None or current[0] != photo.article_id or not photo.image:
+    if current is None or current[0] != photo.article_id:
         return
-    if default_storage.exists(photo.image.name):
-        return
-    stored = Photo.objects.filter(pk=photo.pk).values("image", "width", "height", "renditions")
-    stored = stored.first()
+    stored = (
+        Photo.objects.filter(pk=photo.pk).values("image", "width", "height", "renditions").first()
+    )
     if stored is not None:
         photo.image.name = stored["image"]
         photo.width, photo.height = stored["width"], stored["height"]
         photo.renditions = stored["renditions"]
+    elif photo.image and not default_storage.exists(photo.image.name):
+        photo.image.name = ""
+        photo.width = photo.height = None
+        photo.renditions = {}
 
 
 def revision_lines(version):

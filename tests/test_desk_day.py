@@ -365,3 +365,52 @@ def test_a_forgotten_password_is_reset_by_email_in_chinese(editor):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("新的密码-通辽-2026")
+
+
+# Found by trying the desk as an attacker ---------------------------------------------------
+
+
+def test_a_reporter_cannot_roll_a_published_article_back_through_recover_or_photo_history(
+    reporter, editor
+):
+    article = draft_by(reporter[0], headline="记者的稿子")
+    url, data = article_form(reporter[1], article)
+    reporter[1].post(url, data | {"status": "submitted"})
+    photo = photo_on(article)
+    url, data = article_form(editor[1], article)
+    editor[1].post(url, data | {"status": "published"})
+    article.refresh_from_db()
+    assert article.is_published
+    old = Version.objects.get_for_object(article).order_by("pk").first()
+    photo_version = Version.objects.get_for_object(photo).order_by("pk").first()
+    before = (article.status, article.version, photos_snapshot())
+
+    assert reporter[1].get(f"/admin/articles/article/recover/{old.pk}/").status_code == 404
+    assert reporter[1].post(f"/admin/articles/article/recover/{old.pk}/", {}).status_code == 404
+    # An editor cannot "recover" an article that exists either: that is restore, with its checks.
+    assert editor[1].get(f"/admin/articles/article/recover/{old.pk}/").status_code == 404
+    if photo_version is not None:
+        response = reporter[1].post(
+            f"/admin/articles/photo/{photo.pk}/history/{photo_version.pk}/", {}
+        )
+        assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.status, article.version, photos_snapshot()) == before
+
+
+def test_only_an_editor_recovers_a_deleted_article(reporter, editor):
+    article = draft_by(reporter[0], headline="将被删除")
+    url, data = article_form(editor[1], article)
+    editor[1].post(url, data | {"headline": "将被删除(已改)"})
+    version = Version.objects.get_for_object(article).order_by("pk").last()
+    editor[1].post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    assert reporter[1].get(f"/admin/articles/article/recover/{version.pk}/").status_code == 403
+    assert editor[1].get(f"/admin/articles/article/recover/{version.pk}/").status_code == 200
+
+
+def test_the_read_only_view_of_a_photo_has_no_english_or_empty_fields(reporter):
+    article = draft_by(reporter[0], status=Status.SUBMITTED)
+    photo_on(article)
+    page = reporter[1].get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert "Photographer" not in page
+    assert '<div class="readonly">None</div>' not in page

@@ -200,7 +200,7 @@ def test_a_revision_of_an_article_with_a_photo_can_be_restored(admin_client):
 
 
 def test_restoring_a_revision_from_before_the_image_was_replaced_keeps_a_working_image(
-    admin_client, django_capture_on_commit_callbacks
+    admin_client, django_capture_on_commit_callbacks, settings
 ):
     article = make_article(headline="体育馆落成")
     first_upload = SimpleUploadedFile("gym.png", image_bytes(), content_type="image/png")
@@ -216,10 +216,14 @@ def test_restoring_a_revision_from_before_the_image_was_replaced_keeps_a_working
     assert replaced.width == 1800
     restore_url = f"/admin/articles/article/{article.pk}/history/{old.pk}/"
     data = form_fields(admin_client.get(restore_url), "article_form")
+    files_before = sorted(p.name for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_client.post(restore_url, data).status_code == 302
     photo = Photo.objects.get(article=article)
     assert Path(photo.image.path).exists() and photo.width == 1800
+    # The restore neither left renditions without a photo nor made a second set.
+    files_after = sorted(p.name for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+    assert files_after == files_before
     page = Client().get(article.get_absolute_url()).content.decode()
     assert photo.image.name.rsplit("/", 1)[-1].split(".")[0] in page
 
