@@ -1,3 +1,5 @@
+import threading
+
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -97,11 +99,17 @@ def photo_credit_changed(sender, instance, **kwargs):
 @receiver(pre_save, sender=Section)
 @receiver(pre_save, sender=Tag)
 def remember_stored_name(sender, instance, **kwargs):
-    instance._stored_name = (
-        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
-        if instance.pk
-        else None
-    )
+    if instance.pk:
+        stored = sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        _names_before_save.value = {**_before(), (sender, instance.pk): stored}
+
+
+# The names as stored before a save, per thread, read once by the post_save receiver below.
+_names_before_save = threading.local()
+
+
+def _before():
+    return getattr(_names_before_save, "value", {})
 
 
 @receiver(post_save, sender=Person)
@@ -109,7 +117,9 @@ def remember_stored_name(sender, instance, **kwargs):
 @receiver(post_save, sender=Tag)
 def name_changed(sender, instance, created, **kwargs):
     """A new name joins the segmenter's dictionary; a rename re-indexes what carries it."""
-    if instance.name == getattr(instance, "_stored_name", None):
+    stored = _before().get((sender, instance.pk)) if not created else None
+    _names_before_save.value = {k: v for k, v in _before().items() if k != (sender, instance.pk)}
+    if instance.name == stored:
         return  # a bio, a description or a position: nothing the index holds
     if sender is not Tag:
         search.add_words([instance.name])
