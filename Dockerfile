@@ -5,9 +5,11 @@
 
 FROM python:3.12-slim-bookworm AS build
 WORKDIR /app
-COPY pyproject.toml ./
+# Exactly the versions (and hashes) in requirements.lock: the same build on any day.
+COPY requirements.lock ./
 RUN python -m venv /venv \
-    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check .
+    && /venv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes \
+       -r requirements.lock
 COPY . .
 # Static files are collected into the image, hashed and compressed by WhiteNoise.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
