@@ -8,6 +8,7 @@ start-up rather than an insecure site.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -215,8 +216,35 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
+# Media (uploaded photos and their renditions): the filesystem under MEDIA_ROOT (a volume that
+# the proxy serves at /media/) on one machine; an S3-compatible bucket (Alibaba OSS, Tencent COS,
+# MinIO, AWS) when S3_BUCKET is set, so that several app servers and workers share it.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _public = urlsplit(os.environ.get("S3_PUBLIC_URL", ""))
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+            # Public objects at a public address: readers' browsers fetch photos from there.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "custom_domain": (_public.netloc + _public.path.rstrip("/")) or None,
+            "url_protocol": f"{_public.scheme or 'https'}:",
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "path"),
+            # "public-read" where the bucket is not public as a whole; unset where ACLs are off.
+            "default_acl": os.environ.get("S3_DEFAULT_ACL") or None,
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -254,7 +282,10 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
     # Health checks come over plain HTTP from inside the container or the load balancer.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # X-Forwarded-Proto says "https" only if our own proxy set it: trusted only when one is
+    # declared (deploy/nginx.conf overwrites the header), never from a client reaching us directly.
+    if NEWSROOM_TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -95,3 +95,16 @@ def test_dockerfile_is_multi_stage_non_root_with_healthcheck():
     assert "USER 10001:10001" in text
     assert "HEALTHCHECK" in text and "collectstatic" in text
     assert 'ENTRYPOINT ["/app/bin/entrypoint"]' in text
+
+
+@pytest.mark.parametrize(("proxies", "secure"), [("0", False), ("1", True)])
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(proxies, secure):
+    """A client reaching the app directly cannot claim HTTPS; our own proxy can."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.test import RequestFactory; "
+        "r = RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https'); print(r.is_secure())",
+        **(PRODUCTION | {"NEWSROOM_TRUSTED_PROXIES": proxies}),
+    )
+    assert result.stdout.strip().splitlines()[-1] == str(secure), result.stderr

@@ -86,6 +86,8 @@ class Stack:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
+            # The test's browser plays the TLS proxy: it sets X-Forwarded-Proto itself.
+            "NEWSROOM_TRUSTED_PROXIES": "1",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
             "REDIS_URL": "redis://127.0.0.1:6379/14",
             "MEDIA_ROOT": str(tmp_path / "media"),
