@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t newsroom .
-# Run:   docker run -e SECRET_KEY=… -e ALLOWED_HOSTS=news.example.cn \
-#          -e DATABASE_URL=postgres://… -e MIGRATE=1 -p 8000:8000 newsroom
+# Run it behind the proxy, as deploy/compose.yaml does (never publish port 8000 to the world:
+# the proxy is what terminates TLS and sets the forwarded headers the app trusts).
 
 FROM python:3.12-slim-bookworm AS build
 WORKDIR /app

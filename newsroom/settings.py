@@ -127,6 +127,20 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Many app servers against one PostgreSQL: either psycopg's own pool in each process
+    # (DATABASE_POOL=1; connections are then never kept per thread, CONN_MAX_AGE=0), or PgBouncer
+    # in transaction mode in front (DATABASE_PGBOUNCER=1: no server-side cursors, and CONN_MAX_AGE=0).
+    if os.environ.get("DATABASE_POOL") == "1":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
+    if os.environ.get("DATABASE_PGBOUNCER") == "1":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets readers carry on while the importer writes.

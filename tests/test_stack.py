@@ -336,3 +336,28 @@ def test_a_server_whose_redis_is_down_serves_every_page_and_says_degraded(stack)
     assert status == 200
     assert json.loads(body) == {"status": "degraded", "database": "ok", "cache": "degraded"}
     assert str(closed) not in body
+
+
+def test_a_backup_restores_into_an_empty_database_and_serves_the_same_pages(stack, tmp_path):
+    """The backup rehearsal: dump, drop the database, restore, and readers see the same site."""
+    paths = ["/", "/issues/2022-12-20/", "/feeds/rss/", "/sitemap-articles.xml"]
+    before = {path: get(stack.port, path)[1] for path in paths}
+    backup = tmp_path / "backup"
+    env = stack.env | {"MEDIA_ROOT": str(tmp_path / "media")}
+    subprocess.run(["bin/backup", str(backup)], cwd=ROOT, env=env, check=True, timeout=120)
+    assert (backup / "newsroom.dump").stat().st_size > 10_000
+
+    with psycopg.connect(
+        "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+    ) as connection:
+        connection.execute(f"DROP DATABASE {DB} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DB}")
+    assert get(stack.port, "/healthz")[0] == 503 or get(stack.port, "/")[0] == 500
+
+    subprocess.run(["bin/restore", str(backup)], cwd=ROOT, env=env, check=True, timeout=120)
+    redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()  # nothing served from before
+    time.sleep(0.1)
+    for path in paths:
+        status, body, headers = get(stack.port, path)
+        assert status == 200 and headers.get("X-Page-Cache") != "hit", path
+        assert body == before[path], path

@@ -99,9 +99,10 @@ class Cluster:
     def start_server(self, name):
         port = self.ports[name]
         media = self.tmp / f"media-{name}"  # its own: only the bucket is shared
-        process, log = self.start(
-            name, ["bin/entrypoint"], {"BIND": f"127.0.0.1:{port}", "MEDIA_ROOT": str(media)}
-        )
+        env = {"BIND": f"127.0.0.1:{port}", "MEDIA_ROOT": str(media)}
+        if name == "b":
+            env["DATABASE_POOL"] = "1"  # one server on psycopg's pool, the other without
+        process, log = self.start(name, ["bin/entrypoint"], env)
         wait_for(f"http://127.0.0.1:{port}/healthz", process, log)
 
     def start_worker(self):
@@ -372,9 +373,9 @@ def test_a_worker_killed_mid_task_finishes_it_after_it_restarts(cluster):
     assert running, "the renditions task never started"
     cluster.stop("worker", signal.SIGKILL)
     (task_id,) = running[0]
-    assert cluster.sql("SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s", task_id)[
-        0
-    ] == ("RUNNING",)
+    assert cluster.sql(
+        "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s", task_id
+    )[0] == ("RUNNING",)
 
     cluster.start_worker()
     deadline = time.monotonic() + 90
