@@ -1,4 +1,5 @@
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,39 @@ def empty_cache():
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs what the block's transaction would run on commit, as it commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def make_staff(name, role):
+    """An account made the way the desk makes them (create_staff), logged in on a client."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    call_command("create_staff", name, "--role", role, stdout=StringIO())
+    user = get_user_model().objects.get(username=name)
+    client = Client()
+    client.force_login(user)
+    return user, client
+
+
+@pytest.fixture
+def reporter():
+    return make_staff("王记者", "记者")
+
+
+@pytest.fixture
+def other_reporter():
+    return make_staff("赵记者", "记者")
+
+
+@pytest.fixture
+def editor():
+    return make_staff("张编辑", "编辑")
 
 
 @pytest.fixture

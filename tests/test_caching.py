@@ -24,11 +24,6 @@ def page_cache_on(settings):
     cache.clear()
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def html(client, url):
     response = client.get(url)
     assert response.status_code == 200, url

@@ -19,26 +19,12 @@ from taggit.models import Tag
 from articles.models import Article, Credit, Photo, PhotoCredit
 from people.models import Person
 from tests.browserless import article_form, form_fields, share_link
+from tests.conftest import make_staff
 from tests.factories import make_article, make_person
-from tests.test_editorial import draft_by, make_staff
+from tests.test_editorial import draft_by
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
-
-
-@pytest.fixture
-def reporter():
-    return make_staff("王记者", "记者")
-
-
-@pytest.fixture
-def other_reporter():
-    return make_staff("赵记者", "记者")
-
-
-@pytest.fixture
-def editor():
-    return make_staff("张编辑", "编辑")
 
 
 def png(size=(64, 48)):

@@ -15,36 +15,11 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleEvent, Correction
 from tests.browserless import article_form, form_fields
+from tests.conftest import make_staff
 from tests.factories import make_article, make_person
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
-
-
-def make_staff(name, role):
-    out = StringIO()
-    call_command("create_staff", name, "--role", role, stdout=out)
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.get(username=name)
-    client = Client()
-    client.force_login(user)
-    return user, client
-
-
-@pytest.fixture
-def reporter():
-    return make_staff("王记者", "记者")
-
-
-@pytest.fixture
-def other_reporter():
-    return make_staff("赵记者", "记者")
-
-
-@pytest.fixture
-def editor():
-    return make_staff("张编辑", "编辑")
 
 
 def snapshot(article):

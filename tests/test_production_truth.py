@@ -36,11 +36,6 @@ def page_cache_on(settings):
     cache.clear()
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def import_seed(*extra):
     call_command("import_issue", str(SEED), "--date", SEED_DATE, *extra, verbosity=0)
 

@@ -46,6 +46,29 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def production_env(database, redis_db):
+    """Production settings for processes of our own: a fresh database and Redis database."""
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        db.execute(f"CREATE DATABASE {database}")
+    redis.Redis.from_url(f"redis://127.0.0.1:6379/{redis_db}").flushdb()
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
+    }
+    return inherited | {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        # The tests' browsers play the TLS proxy: they set X-Forwarded-Proto themselves.
+        "NEWSROOM_TRUSTED_PROXIES": "1",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+    }
+
+
 class Receiver:
     """A local HTTP endpoint standing in for a CDN's purge API."""
 
@@ -70,26 +93,7 @@ class Receiver:
 
 class Stack:
     def __init__(self, tmp_path, receiver):
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-            connection.execute(f"CREATE DATABASE {DB}")
-        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
-        venv_bin = str(Path(sys.executable).parent)
-        self.env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
-        } | {
-            "PATH": f"{venv_bin}:{os.environ['PATH']}",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            # The test's browser plays the TLS proxy: it sets X-Forwarded-Proto itself.
-            "NEWSROOM_TRUSTED_PROXIES": "1",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-            "REDIS_URL": "redis://127.0.0.1:6379/14",
+        self.env = production_env(DB, 14) | {
             "MEDIA_ROOT": str(tmp_path / "media"),
             "NEWSROOM_PURGE_URL": receiver.url,
             "WEB_CONCURRENCY": "2",

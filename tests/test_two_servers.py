@@ -8,7 +8,6 @@ under load must cost readers nothing; a worker killed mid-task must finish it on
 """
 
 import json
-import os
 import re
 import signal
 import ssl
@@ -25,11 +24,10 @@ from pathlib import Path
 import boto3
 import psycopg
 import pytest
-import redis
 from PIL import Image
 
 from tests.conftest import SEED, SEED_DATE
-from tests.test_stack import Browser, free_port, get
+from tests.test_stack import Browser, free_port, get, production_env
 
 pytestmark = pytest.mark.stack
 
@@ -57,26 +55,9 @@ class Cluster:
     def __init__(self, tmp):
         self.tmp = tmp
         self.processes = {}
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-            connection.execute(f"CREATE DATABASE {DB}")
-        redis.Redis.from_url("redis://127.0.0.1:6379/12").flushdb()
         self.s3_port = free_port()
         s3_url = f"http://127.0.0.1:{self.s3_port}"
-        self.env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
-        } | {
-            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-            "SECRET_KEY": uuid.uuid4().hex * 2,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "NEWSROOM_TRUSTED_PROXIES": "1",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-            "REDIS_URL": "redis://127.0.0.1:6379/12",
+        self.env = production_env(DB, 12) | {
             "S3_BUCKET": BUCKET,
             "S3_ENDPOINT_URL": s3_url,
             "S3_REGION": "us-east-1",
