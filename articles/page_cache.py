@@ -32,7 +32,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Subquery
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Greatest
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -67,8 +68,12 @@ def bump(only_if_due=None):
     rows = ContentState.objects.filter(pk=STATE_PK)
     if only_if_due is not None:
         rows = rows.filter(next_due=only_if_due)
+    # Never a number used before, even after a database restored from a backup: pages cached
+    # under the generations that followed the backup must never be served again.
     updated = rows.update(
-        generation=F("generation") + 1, changed_at=timezone.now(), next_due=_next_due()
+        generation=Greatest(F("generation") + 1, Value(time.time_ns() // 1000)),
+        changed_at=timezone.now(),
+        next_due=_next_due(),
     )
     if not updated and only_if_due is None:
         # A new row (a new or flushed database) starts from the clock, never at a generation

@@ -88,8 +88,17 @@ class ResilientRedisCache(RedisCache):
         )
 
     def incr(self, key, delta=1, version=None):
-        # A missing key still raises ValueError, as Django's contract says; an outage returns None.
-        return self._guard(lambda: super(ResilientRedisCache, self).incr(key, delta, version), None)
+        # A missing key raises ValueError, as Django's contract says (callers then set it);
+        # only an outage is swallowed, returning None.
+        if not self.available:
+            return None
+        try:
+            return super().incr(key, delta, version)
+        except ValueError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            self._failed(error)
+            return None
 
     def clear(self):
         return self._guard(lambda: super(ResilientRedisCache, self).clear(), False)

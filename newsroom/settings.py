@@ -6,6 +6,7 @@ SECRET_KEY and ALLOWED_HOSTS, so a forgotten variable is a clear error at
 start-up rather than an insecure site.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing may read a forwarded header that did not come from our own proxy.
+    "newsroom.middleware.ForwardedHeadersFromOurProxyOnlyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL or control character in the path or a parameter is a 404, before any view or query.
@@ -95,6 +98,15 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: say how many proxies to trust.
 NEWSROOM_TRUSTED_PROXIES = int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0"))
+# Where that proxy connects from (addresses or networks): forwarded headers from anywhere else
+# are dropped (newsroom/middleware.py). Default: the proxy runs on the same machine.
+try:
+    NEWSROOM_PROXY_NETWORKS = [
+        ipaddress.ip_network(network, strict=False)
+        for network in env_list("NEWSROOM_PROXY_NETWORKS", "127.0.0.1/32,::1/128")
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"NEWSROOM_PROXY_NETWORKS: {error}") from None
 AXES_CLIENT_IP_CALLABLE = "newsroom.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
@@ -256,6 +268,8 @@ if S3_BUCKET:
     }
 else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_media_public = urlsplit(os.environ.get("S3_PUBLIC_URL", "")) if S3_BUCKET else None
+MEDIA_ORIGIN = f"{_media_public.scheme}://{_media_public.netloc}" if _media_public else ""
 
 STORAGES = {
     "default": MEDIA_STORAGE,
@@ -284,7 +298,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    # Photos come from the media bucket's public address when media live in object storage.
+    "img-src": ["'self'", "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "style-src": ["'self'"],
     "script-src": ["'self'"],
     "frame-ancestors": ["'none'"],

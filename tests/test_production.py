@@ -108,3 +108,33 @@ def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(proxies, secu
         **(PRODUCTION | {"NEWSROOM_TRUSTED_PROXIES": proxies}),
     )
     assert result.stdout.strip().splitlines()[-1] == str(secure), result.stderr
+
+
+@pytest.mark.parametrize(("address", "trusted"), [("127.0.0.1", True), ("203.0.113.9", False)])
+def test_forwarded_headers_count_only_from_the_proxys_address(address, trusted):
+    """Around the proxy, straight at an app server, a client can claim neither HTTPS nor an
+    address of its choosing."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.test import Client; from django.urls import path; "
+        "from newsroom.middleware import ForwardedHeadersFromOurProxyOnlyMiddleware as M; "
+        "from django.test import RequestFactory; from newsroom.client_ip import client_ip; "
+        f"r = RequestFactory().get('/', REMOTE_ADDR='{address}', "
+        "HTTP_X_FORWARDED_PROTO='https', HTTP_X_FORWARDED_FOR='198.51.100.7'); "
+        "M(lambda req: None)(r); print(r.is_secure(), client_ip(r))",
+        **(PRODUCTION | {"NEWSROOM_TRUSTED_PROXIES": "1"}),
+    )
+    secure, ip = result.stdout.strip().splitlines()[-1].split()
+    assert secure == str(trusted), result.stderr
+    assert ip == ("198.51.100.7" if trusted else address)
+
+
+def test_photos_from_the_media_bucket_are_allowed_by_the_content_security_policy():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(' '.join(settings.SECURE_CSP['img-src']))",
+        **(PRODUCTION | {"S3_BUCKET": "media", "S3_PUBLIC_URL": "https://img.tlrb.cn/photos"}),
+    )
+    assert result.stdout.strip().splitlines()[-1] == "'self' data: https://img.tlrb.cn"

@@ -98,7 +98,12 @@ def test_a_writer_returns_only_when_every_process_copy_is_stale(
     assert client.get(other_url).status_code == 404
 
 
-def test_every_writer_bumps_the_shared_generation_once_per_transaction(committed, seed_issue):
+def test_every_writer_bumps_the_shared_generation_once_per_transaction(
+    committed, seed_issue, monkeypatch
+):
+    bumps = []
+    real_bump = page_cache.bump
+    monkeypatch.setattr(page_cache, "bump", lambda **kw: bumps.append(1) or real_bump(**kw))
     before = ContentState.objects.get().generation
     article = Article.objects.get(headline="我市新建5G基站1207个")
     with committed(), transaction.atomic():
@@ -106,10 +111,23 @@ def test_every_writer_bumps_the_shared_generation_once_per_transaction(committed
         article.save()
         article.credits.first().delete()
         article.tags.add("通信")
-    assert ContentState.objects.get().generation == before + 1
+    after = ContentState.objects.get().generation
+    assert len(bumps) == 1 and after > before
     with committed():
         workflow.withdraw(article, None, "侵权")
-    assert ContentState.objects.get().generation == before + 2
+    assert len(bumps) == 2 and ContentState.objects.get().generation > after
+
+
+def test_a_generation_is_never_reused_even_after_a_restore_from_backup():
+    """A restored database carries an old generation; the next change must not land on a
+    number that pages were cached under after the backup."""
+    page_cache.bump()
+    backed_up = ContentState.objects.get().generation
+    page_cache.bump()
+    used_after_backup = ContentState.objects.get().generation
+    ContentState.objects.update(generation=backed_up)  # the restore
+    page_cache.bump()
+    assert ContentState.objects.get().generation > used_after_backup
 
 
 def test_changing_an_issue_in_the_admin_is_seen_at_once(client, admin_client, committed):
@@ -494,3 +512,17 @@ def test_one_issue_per_date():
     make_issue(date=timezone.localdate())
     with pytest.raises(IntegrityError), transaction.atomic():
         Issue.objects.create(paper="兴安日报", date=timezone.localdate())
+
+
+def test_a_missing_counter_is_not_mistaken_for_a_cache_outage(settings, redis_server, caplog):
+    """incr() on a missing key raises ValueError by contract: the search dictionary's version
+    is then created, and the cache is not marked down."""
+    from articles import search
+
+    port, _, _ = redis_server
+    redis_cache = use_redis(settings, port)
+    redis_cache.delete(search.DICTIONARY_VERSION_KEY)
+    caplog.set_level(logging.WARNING, logger="newsroom.cache")
+    search.add_words(["额尔敦巴特尔"])
+    assert redis_cache.get(search.DICTIONARY_VERSION_KEY) == 1
+    assert redis_cache.available and not caplog.records

@@ -205,24 +205,32 @@ class Browser:
     jar that would refuse to send them over the loopback's plain HTTP.
     """
 
-    def __init__(self, port):
+    def __init__(self, port, through_tls=None):
+        """`through_tls`: an SSL context to talk HTTPS to nginx, as a real browser does, instead
+        of plain HTTP straight to an app server with the proxy's headers."""
         self.port = port
         self.cookies = {}
+        self.tls = through_tls
+        self.origin = f"https://{'localhost' if through_tls else '127.0.0.1'}:{port}"
 
     def request(self, path, fields=None):
         headers = {
-            "X-Forwarded-Proto": "https",
-            "Referer": f"https://127.0.0.1:{self.port}{path}",
+            "Referer": f"{self.origin}{path}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
         }
+        if self.tls is None:
+            headers["X-Forwarded-Proto"] = "https"
         data = None
         if fields is not None:
+            headers["Origin"] = self.origin
             fields = fields | {"csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
             data = urllib.parse.urlencode(fields, doseq=True).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers
-        )
-        opener = urllib.request.build_opener(NoRedirect)
+        url = f"{self.origin if self.tls else f'http://127.0.0.1:{self.port}'}{path}"
+        request = urllib.request.Request(url, data=data, headers=headers)
+        handlers = [NoRedirect]
+        if self.tls is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=self.tls))
+        opener = urllib.request.build_opener(*handlers)
         try:
             response = opener.open(request, timeout=30)
         except urllib.error.HTTPError as error:

@@ -176,7 +176,7 @@ def cluster(tmp_path_factory):
         wait_for(f"https://localhost:{cluster.https_port}/healthz", nginx, nginx_log, context=TLS)
         cluster.manage("import_issue", str(SEED), "--date", SEED_DATE, "--publish", "-v0")
         output = cluster.manage("create_staff", "值班编辑", "--role", "编辑")
-        password = re.search(r"密码[^:]*:(\S+)", output)[1]
+        password = cluster.password = re.search(r"密码[^:]*:(\S+)", output)[1]
         cluster.editors = {}
         for name, port in cluster.ports.items():
             cluster.editors[name] = Browser(port)
@@ -276,6 +276,32 @@ def test_a_photo_uploaded_through_one_server_is_served_with_its_renditions_by_th
     # Neither server kept the file on its own disk: the bucket is the only copy.
     for name in ("a", "b"):
         assert not any((cluster.tmp / f"media-{name}").rglob("*.jpg"))
+
+
+def test_an_editor_signs_in_and_works_through_nginx_like_a_browser(cluster):
+    """HTTPS to nginx on its own port, Origin and Referer as a browser sends them: the CSRF
+    check, the secure cookies and the redirects must all hold behind the proxy."""
+    editor = Browser(cluster.https_port, through_tls=TLS)
+    editor.log_in("值班编辑", cluster.password)
+    status, page, _ = editor.request("/admin/articles/article/")
+    assert status == 200 and HEADLINE in page
+    # Plain HTTP moves to HTTPS under our own name, whatever Host a client sends.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{cluster.http_port}/admin/", headers={"Host": "evil.example"}
+    )
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(request, timeout=10)
+    except urllib.error.HTTPError as error:
+        assert error.code == 301 and error.headers["Location"].startswith("https://localhost:")
+    assert (
+        json.loads(
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{cluster.http_port}/healthz", timeout=10
+            ).read()
+        )["database"]
+        == "ok"
+    )
 
 
 def test_published_on_one_server_withdrawn_on_the_other(cluster):
