@@ -3,6 +3,7 @@
 Every refused action is checked to have changed nothing.
 """
 
+import ipaddress
 import re
 import time
 from datetime import timedelta
@@ -445,6 +446,7 @@ def test_repeated_failed_logins_are_throttled(settings):
 def test_throttling_behind_a_proxy_counts_each_reader_separately(settings):
     """With one trusted proxy, two readers behind it are two addresses, not one."""
     settings.NEWSROOM_TRUSTED_PROXIES = 1
+    settings.NEWSROOM_PROXY_NETWORKS = [ipaddress.ip_network("10.0.0.0/24")]  # where it sits
     client = Client()
 
     def attempt(address, username):
