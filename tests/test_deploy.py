@@ -44,6 +44,10 @@ def test_the_compose_file_runs_the_shape_the_readme_describes(compose):
         assert "MIGRATE" not in services[name].get("environment", {})  # never on ordinary start
     assert services["web"].get("ports") is None  # reachable through nginx only
     assert "media:/srv/media:ro" in services["nginx"]["volumes"]
+    # Each deploy's migrate run writes that release's static files where nginx reads them.
+    assert "static:/app/staticfiles" in services["migrate"]["volumes"]
+    assert services["migrate"]["environment"]["COLLECTSTATIC"] == "1"
+    assert "static:/srv/static:ro" in services["nginx"]["volumes"]
 
 
 @pytest.mark.parametrize("dockerfile", ["Dockerfile", "deploy/nginx.Dockerfile"])
