@@ -50,7 +50,6 @@ urlpatterns = [
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
-    path("bench/ceiling/", views.ceiling, name="bench_ceiling"),
     path("preview/<str:token>/", shared_preview, name="article_shared_preview"),
     path("people/", include("people.urls")),
     path("", include("articles.urls")),

@@ -1,8 +1,7 @@
 import logging
 
-from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from newsroom.cache import cache_status
@@ -28,16 +27,3 @@ def healthz(request):
     cache = cache_status()
     status = "ok" if cache == "ok" else "degraded"
     return JsonResponse({"status": status, "database": "ok", "cache": cache})
-
-
-_CEILING_BODY = ("<p>" + "通辽日报" * 20 + "</p>\n") * 80  # about 20 KB
-
-
-def ceiling(request):
-    """A fixed 20 KB page with no database or template work: what this stack can serve at best.
-
-    Only for bench/serve_bench.sh, and only when NEWSROOM_BENCH_VIEWS=1.
-    """
-    if not settings.NEWSROOM_BENCH_VIEWS:
-        raise Http404
-    return HttpResponse(_CEILING_BODY)
