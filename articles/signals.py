@@ -48,11 +48,6 @@ def article_part_changed_for_readers(sender, instance, **kwargs):
     content_changed([instance.article_id])
 
 
-@receiver([post_save, post_delete], sender=PhotoCredit)
-def photo_credit_changed_for_readers(sender, instance, **kwargs):
-    content_changed(Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True))
-
-
 @receiver([post_save, post_delete], sender=Issue)
 @receiver([post_save, post_delete], sender=Section)
 @receiver([post_save, post_delete], sender=Person)
@@ -91,8 +86,12 @@ def article_part_changed(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=PhotoCredit)
 def photo_credit_changed(sender, instance, **kwargs):
-    article_id = Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
-    search.schedule(list(article_id))
+    """Readers' pages and the index both follow a photo credit: one look-up of its article."""
+    article_ids = list(
+        Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
+    )
+    content_changed(article_ids)
+    search.schedule(article_ids)
 
 
 @receiver(pre_save, sender=Person)

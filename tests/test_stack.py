@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -67,6 +68,17 @@ def production_env(database, redis_db):
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
     }
+
+
+def stop_process(process, log, sig=signal.SIGTERM, timeout=30):
+    """Stop a server the way an orchestrator does: the signal, then a kill if it hangs."""
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
 
 
 class Receiver:
@@ -141,13 +153,7 @@ class Stack:
 
     def stop(self):
         for process, log in self.processes:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
+            stop_process(process, log)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SEED, SEED_DATE
-from tests.test_stack import Browser, free_port, get, production_env
+from tests.test_stack import Browser, free_port, get, production_env, stop_process
 
 pytestmark = pytest.mark.stack
 
@@ -90,14 +90,7 @@ class Cluster:
         self.start("worker", ["bin/entrypoint", "worker", "--interval", "0.2"], {"WORKER_ID": "w1"})
 
     def stop(self, name, sig=signal.SIGTERM):
-        process, log = self.processes.pop(name)
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        stop_process(*self.processes.pop(name), sig)
 
     def manage(self, *args):
         result = subprocess.run(
