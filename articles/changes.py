@@ -75,8 +75,10 @@ def content_changed(articles=(), paths=()):
     for article in articles:
         if isinstance(article, Article):
             batch.article_ids.add(article.pk)
-            # A deleted article's page cannot be looked up later: take its URLs now.
-            batch.paths.update(article_paths(article))
+            if settings.NEWSROOM_PURGE_URL:
+                # A deleted article's page cannot be looked up later: take its URLs now (only
+                # for the purge: it may cost a query for the column and the issue).
+                batch.paths.update(article_paths(article))
         elif article is not None:
             batch.article_ids.add(article)
     batch.paths.update(paths)
