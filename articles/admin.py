@@ -16,6 +16,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from articles import revisions, search, workflow
+from articles.admin_import import IssueImportAdminMixin
 from articles.admin_parts import (
     ArticleCountMixin,
     CappedCountPaginator,
@@ -338,7 +339,9 @@ class SectionAdmin(OutOfRangeFiltersMixin, ArticleCountMixin, admin.ModelAdmin):
 
 
 @admin.register(Issue)
-class IssueAdmin(OutOfRangeFiltersMixin, ArticleCountMixin, admin.ModelAdmin):
+class IssueAdmin(
+    IssueImportAdminMixin, OutOfRangeFiltersMixin, ArticleCountMixin, admin.ModelAdmin
+):
     list_display = ["date", "paper", "number", "article_count", "imported_at"]
     list_filter = ["paper"]
     search_fields = ["paper", "source_name", "date"]

@@ -1,13 +1,14 @@
 """The forms of the readers' search and of the editors' desk."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import revisions, workflow
+from articles import revisions, sources, workflow
 from articles.body import body_to_text, text_to_body
 from articles.models import Article, Photo, PhotoCredit, Role
 from articles.search import MAX_QUERY_LENGTH
@@ -213,3 +214,61 @@ class PhotoAdminForm(forms.ModelForm):
         if self.user is not None and not workflow.can_edit(self.user, article):
             raise forms.ValidationError("您不能给这篇稿件添加或移入图片:记者只能修改自己的草稿。")
         return article
+
+
+class ImportSourceForm(forms.Form):
+    """The print issue's source, as an upload or pasted, with its date and number."""
+
+    source_file = forms.FileField(
+        label="源文件", required=False, help_text="版面文本文件,UTF-8 编码。"
+    )
+    source_text = forms.CharField(
+        label="或粘贴全文", required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    paper = forms.CharField(label="报纸", disabled=True, required=False)
+    date = forms.CharField(
+        label="出版日期", help_text="如 2022-12-20,全角数字或 2022年12月20日 也可以。"
+    )
+    number = forms.CharField(label="期号", required=False)
+    publish = forms.BooleanField(label="导入后立即发布", required=False)
+    keep_punctuation = forms.BooleanField(
+        label="保留原标点",
+        required=False,
+        help_text="不勾选时,夹在中文里的半角标点(,;:?!.())会改为全角。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paper"].initial = settings.NEWSROOM_PAPER_NAME
+        self.fields[
+            "source_file"
+        ].help_text += f"不超过 {settings.NEWSROOM_IMPORT_MAX_BYTES // 1024 // 1024} MB。"
+
+    def clean_date(self):
+        return self._from_sources(sources.parse_issue_date, self.cleaned_data["date"])
+
+    def clean_number(self):
+        return self._from_sources(sources.parse_issue_number, self.cleaned_data["number"])
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, pasted = cleaned.get("source_file"), cleaned.get("source_text", "").strip()
+        if upload and pasted:
+            raise forms.ValidationError("请只选一种:上传源文件,或粘贴全文。")
+        if not upload and not pasted:
+            raise forms.ValidationError("请上传源文件,或粘贴全文。")
+        if upload:
+            name = upload.name
+            self._from_sources(sources.refuse_oversized, upload.size, name)
+            data = upload.read()
+        else:
+            name, data = "粘贴的内容", pasted.encode()
+        text, sha256 = self._from_sources(sources.decode_source, data, name)
+        cleaned["source"] = (name, text, sha256)
+        return cleaned
+
+    def _from_sources(self, check, *args):
+        try:
+            return check(*args)
+        except sources.SourceError as error:
+            raise forms.ValidationError(str(error)) from None

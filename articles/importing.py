@@ -17,11 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from articles import search
+from articles import search, sources
 from articles.changes import content_changed
 from articles.models import (
     Article,
@@ -33,6 +33,7 @@ from articles.models import (
     PhotoCredit,
     Section,
 )
+from articles.parsing import normalize_punctuation
 from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs
 from people.models import Person
 
@@ -54,6 +55,15 @@ class ImportReport:
     sections_created: int = 0
     sections_matched: int = 0
     photos_created: int = 0
+    # Article ids by outcome ("created", "updated", "unchanged", "kept", "desk_decided"),
+    # for the admin's summary page to link each one.
+    article_ids: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def as_data(self):
+        """What the admin's summary page shows, as JSON-friendly data."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "issue"}
+        data["article_ids"] = dict(self.article_ids)
+        return data
 
 
 def fingerprint(snapshot):
@@ -65,10 +75,17 @@ def _credit_dicts(credits):
     return [{"name": c["name"], "role": c["role"], "staff": c["staff"]} for c in credits]
 
 
+def _with_page(snapshot, page_number, page_name):
+    # Only when set, so articles imported before pages were recorded keep their fingerprints.
+    if page_number or page_name:
+        snapshot["page"] = [page_number or None, page_name or None]
+    return snapshot
+
+
 def snapshot_parsed(article):
     """The editable content of a parsed article, in the shape `snapshot_saved` gives."""
     data = article.to_dict()
-    return {
+    snapshot = {
         "headline": data["headline"],
         "kicker": data["kicker"],
         "subheadline": data["subheadline"],
@@ -81,6 +98,7 @@ def snapshot_parsed(article):
             for p in data["photos"]
         ],
     }
+    return _with_page(snapshot, article.page_number, article.page_name)
 
 
 def _saved_credits(credits):
@@ -89,7 +107,7 @@ def _saved_credits(credits):
 
 def snapshot_saved(article):
     """The editable content of a saved article (needs credits and photos prefetched)."""
-    return {
+    snapshot = {
         "headline": article.headline,
         "kicker": article.kicker or None,
         "subheadline": article.subheadline or None,
@@ -106,6 +124,7 @@ def snapshot_saved(article):
             for photo in article.photos.all()
         ],
     }
+    return _with_page(snapshot, article.page_number, article.page_name)
 
 
 def publication_time(issue_date):
@@ -117,58 +136,88 @@ def _match(parsed_articles, saved_articles):
     """Pair each parsed article with the saved one it updates: same headline first, then same place."""
     by_headline = defaultdict(list)
     for saved in saved_articles:
-        by_headline[saved.headline].append(saved)
+        # Keyed as the parser now writes headlines, so 标题:副 imported before punctuation was
+        # set full width still finds its article.
+        by_headline[same_headline(saved.headline)].append(saved)
     matches = [None] * len(parsed_articles)
     used = set()
     for index, parsed in enumerate(parsed_articles):
-        candidates = by_headline.get(parsed.headline)
+        candidates = by_headline.get(same_headline(parsed.headline))
         if candidates:
             saved = candidates.pop(0)
             matches[index] = saved
             used.add(saved.pk)
     by_position = {s.position: s for s in saved_articles if s.pk not in used}
-    new_headlines = {p.headline for p in parsed_articles}
+    new_headlines = {same_headline(p.headline) for p in parsed_articles}
     for index in range(len(parsed_articles)):
         if matches[index] is None:
             saved = by_position.get(index)
             # A retitled article keeps its place; one whose headline is still in the file does not move.
-            if saved is not None and saved.headline not in new_headlines:
+            if saved is not None and same_headline(saved.headline) not in new_headlines:
                 matches[index] = saved
                 used.add(saved.pk)
     missing = [s for s in saved_articles if s.pk not in used]
     return matches, missing
 
 
+def same_headline(headline):
+    """A headline as compared across imports: punctuation widths do not make it another story."""
+    return normalize_punctuation(headline)[0]
+
+
+CREATE_ATTEMPTS = 3
+
+
 class _Lookups:
-    """Sections and people by name, creating the missing ones in bulk."""
+    """Sections and people by name, creating the missing ones in bulk.
+
+    Another import (of another issue) may create the same new person or column
+    at the same moment: the loser's insert fails on the unique slug or name
+    once the winner commits. It then finds the winner's row and carries on,
+    inside a savepoint so its own import goes on in one transaction.
+    """
 
     def __init__(self, parsed_articles, report):
         section_names = {a.section for a in parsed_articles if a.section}
-        self.sections = {s.name: s for s in Section.objects.filter(name__in=section_names)}
-        report.sections_matched = len(self.sections)
-        slugs = unique_slugs(Section, sorted(section_names - self.sections.keys()), max_length=80)
-        new_sections = [Section(name=name, slug=slug) for name, slug in slugs.items()]
-        for section in Section.objects.bulk_create(new_sections):
-            self.sections[section.name] = section
-        report.sections_created = len(new_sections)
-
         names = set()
         for article in parsed_articles:
             names.update(c.name for c in article.credits)
             for photo in article.photos:
                 names.update(c.name for c in photo.credits)
-        self.people = {}
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    self.sections = self.create_sections(section_names, report)
+                    self.people = self.create_people(names, report)
+                break
+            except IntegrityError:
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+
+    def create_sections(self, section_names, report):
+        sections = {s.name: s for s in Section.objects.filter(name__in=section_names)}
+        report.sections_matched = len(sections)
+        slugs = unique_slugs(Section, sorted(section_names - sections.keys()), max_length=80)
+        new_sections = [Section(name=name, slug=slug) for name, slug in slugs.items()]
+        for section in Section.objects.bulk_create(new_sections):
+            sections[section.name] = section
+        report.sections_created = len(new_sections)
+        return sections
+
+    def create_people(self, names, report):
+        people = {}
         for person in Person.objects.filter(name__in=names).order_by("pk"):
-            self.people.setdefault(person.name, person)
-        report.people_matched = len(self.people)
-        slugs = unique_slugs(Person, sorted(names - self.people.keys()), max_length=70)
+            people.setdefault(person.name, person)
+        report.people_matched = len(people)
+        slugs = unique_slugs(Person, sorted(names - people.keys()), max_length=70)
         new_people = [
             Person(name=name, slug=slug, sort_key=pinyin_sort_key(name))
             for name, slug in slugs.items()
         ]
         for person in Person.objects.bulk_create(new_people):
-            self.people[person.name] = person
+            people[person.name] = person
         report.people_created = len(new_people)
+        return people
 
 
 def _fill(article, parsed, index, lookups):
@@ -177,6 +226,8 @@ def _fill(article, parsed, index, lookups):
     article.subheadline = parsed.subheadline or ""
     article.section = lookups.sections.get(parsed.section) if parsed.section else None
     article.dateline = parsed.dateline or ""
+    article.page_number = parsed.page_number
+    article.page_name = parsed.page_name or ""
     article.body = [{"type": b.type, "text": b.text} for b in parsed.body]
     article.import_notes = list(parsed.notes)
     article.position = index
@@ -222,6 +273,7 @@ def import_parsed_issue(
     parsed, *, paper, date, number=None, source_name="", sha256="", publish=False, progress=None
 ):
     """Create or update the issue's articles. One transaction: all of it or none of it."""
+    sources.refuse_unless_importable(parsed, source_name)
     report = ImportReport()
     issue, _ = Issue.objects.select_for_update().get_or_create(date=date, defaults={"paper": paper})
     if number is not None:
@@ -246,6 +298,7 @@ def import_parsed_issue(
 
     removals = DeskRemoval.objects.filter(issue=issue).values_list("headline", "import_fingerprint")
     removed = {value for removal in removals for value in removal if value}
+    removed |= {same_headline(headline) for headline, _ in removals}
     published_at = publication_time(date)
     to_create, to_update, to_publish = [], [], []
     total = len(parsed.articles)
@@ -253,13 +306,14 @@ def import_parsed_issue(
         if progress and total > PROGRESS_EVERY and index and index % PROGRESS_EVERY == 0:
             progress(index, total)
         if article is None and (
-            parsed_article.headline in removed
+            same_headline(parsed_article.headline) in removed
             or fingerprint(snapshot_parsed(parsed_article)) in removed
         ):
             report.desk_decided.append(f"{parsed_article.headline}(已删除)")
             continue
         if article is not None and desk_decided(article):
             report.desk_decided.append(f"{article.headline}({article.get_status_display()})")
+            report.article_ids["desk_decided"].append(article.pk)
             continue
         if article is None:
             article = Article(issue=issue, slug=pinyin_slug(parsed_article.headline))
@@ -273,6 +327,7 @@ def import_parsed_issue(
             continue
         if fingerprint(snapshot_saved(article)) != article.import_fingerprint:
             report.kept.append(article.headline)
+            report.article_ids["kept"].append(article.pk)
             continue
         if publish and article.status != Article.Status.PUBLISHED:
             article.status = Article.Status.PUBLISHED
@@ -281,6 +336,7 @@ def import_parsed_issue(
             report.published += 1
         if fingerprint(snapshot_parsed(parsed_article)) == article.import_fingerprint:
             report.unchanged.append(article.headline)
+            report.article_ids["unchanged"].append(article.pk)
             continue
         _fill(article, parsed_article, index, lookups)
         to_update.append((article, parsed_article))
@@ -292,10 +348,12 @@ def import_parsed_issue(
     new_articles = Article.objects.bulk_create([article for article, _ in to_create])
     for article in new_articles:
         article.created_at = article.updated_at = now
+    report.article_ids["created"] = [article.pk for article in new_articles]
 
     updated_articles = [article for article, _ in to_update]
     for article in updated_articles:
         article.updated_at = now
+    report.article_ids["updated"] = [article.pk for article in updated_articles]
     Article.objects.bulk_update(
         updated_articles,
         [
@@ -304,6 +362,8 @@ def import_parsed_issue(
             "subheadline",
             "section",
             "dateline",
+            "page_number",
+            "page_name",
             "body",
             "import_notes",
             "position",

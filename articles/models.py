@@ -16,6 +16,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from articles.body import plain_text
+from articles.bylines import BYLINE_ROLES
 from articles.images import PhotoImageField, delete_files_on_commit, rendition_paths
 from newsroom.dates import DateInRange
 from newsroom.text import pinyin_slug, unique_slugs
@@ -416,15 +417,8 @@ def format_byline(credits):
     return " ".join(parts)
 
 
-class Role(models.TextChoices):
-    REPORTER = "记者", "记者"
-    SPECIAL_REPORTER = "特约记者", "特约记者"
-    PHOTOGRAPHER = "摄影记者", "摄影记者"
-    CORRESPONDENT = "通讯员", "通讯员"
-    SPECIAL_CORRESPONDENT = "特约通讯员", "特约通讯员"
-    INTERN = "实习生", "实习生"
-    AUTHOR = "作者", "作者"
-    EDITOR = "编辑", "编辑"
+# The byline roles the parser reads are the ones the database accepts: one list, articles/bylines.py.
+Role = models.TextChoices("Role", [(key, (word, word)) for key, word in BYLINE_ROLES.items()])
 
 
 class CreditBase(models.Model):
@@ -690,6 +684,71 @@ class DeskRemoval(models.Model):
 
     def __str__(self):
         return self.headline
+
+
+class IssueImport(models.Model):
+    """One print issue imported from the admin: the source, the editor's corrections, the outcome.
+
+    The source is kept while the editor reviews it, so each correction parses the
+    file again rather than editing a half-imported issue; confirming queues the
+    import (articles/tasks.py), which runs the same code as `manage.py import_issue`.
+    """
+
+    class Status(models.TextChoices):
+        REVIEWING = "reviewing", "待确认"
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在导入"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    date = models.DateField("出版日期", validators=[DateInRange()])
+    number = models.PositiveIntegerField("期号", null=True, blank=True)
+    source_name = models.CharField("源文件名", max_length=255, blank=True)
+    source_text = models.TextField("源文件内容")
+    source_sha256 = models.CharField("源文件 SHA-256", max_length=64)
+    publish = models.BooleanField("导入后立即发布", default=False)
+    keep_punctuation = models.BooleanField("保留原标点", default=False)
+    decisions = models.JSONField(
+        "编辑的更正",
+        default=dict,
+        blank=True,
+        help_text="源文件行号 → 这一行应读作什么(标题、栏目、备注……)。",
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.REVIEWING
+    )
+    articles_total = models.PositiveIntegerField("稿件数", default=0)
+    report = models.JSONField("导入结果", default=dict, blank=True, encoder=UnicodeJSONEncoder)
+    error = models.TextField("失败原因", blank=True)
+    issue = models.ForeignKey(
+        Issue,
+        verbose_name="报纸期次",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imports",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "版面导入"
+        verbose_name_plural = "版面导入"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.date:%Y年%m月%d日} {self.source_name}"
+
+    def line_decisions(self):
+        """The editor's corrections keyed by line number, as the parser takes them."""
+        return {int(line): kind for line, kind in self.decisions.items()}
 
 
 # Revision history (django-reversion): an article's revision carries its credits and photos.

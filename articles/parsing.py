@@ -1,43 +1,122 @@
 """Turn the flattened text of a print issue into structured articles.
 
 Plain Python with no Django import: text in, dataclasses out. The
-`import_issue` command maps the result onto models, so each half can be
-tested alone.
+`import_issue` command and the admin's import page map the result onto
+models (articles/importing.py), so each half can be tested alone.
 
 The source is a page layout flattened to text, one block per line:
 
 - `#` and `##` lines are headlines, but a `##` line may also be a column
-  banner (栏目) or a heading the layout dropped into the middle of a
-  split paragraph. Which one it is depends on its neighbours; see
-  `_classify_h2`.
-- `###` lines are subheads.
-- A byline is a bold lead-in `**本报讯(记者 李娜)** 正文…`, a plain line
-  `本报记者 邵南 通讯员 张弘强`, or only the author's name.
+  banner (栏目), a kicker (引题) above a headline, or a heading the layout
+  dropped into the middle of a split paragraph. Which one it is depends on
+  its neighbours; see `_Parser.classify_h2`.
+- `###` lines are subheads, a kicker directly above a headline, or a
+  subheadline (副题) when they open with a dash.
+- Lines labelled `引题:`, `主题:`, `副题:` or `栏目:` (any width, or in 【】)
+  say what they are.
+- A byline is a bold lead-in `**本报讯(记者 李娜)** 正文…`, the same lead-in
+  unbolded, a plain line `本报记者 邵南 通讯员 张弘强` (also `文/图 李娜`),
+  or only the author's name. A story may have no byline at all.
 - `图为…本报特约通讯员 胡建华 摄。` paragraphs are photo captions.
+- `第01版:要闻` (or `A3版`, `【第二版 经济】`) starts a printed page (版):
+  the articles after it are on that page.
 - A paragraph that stops mid-sentence continues in the next paragraph.
+
+ASCII punctuation next to Chinese text (在新征程上,我市) is set full width
+(，) unless the caller asks to keep the source as typed; the count of changes
+is an issue note.
+
+Every heading and byline is a `ParsedDecision` the editor can see and
+overrule: `parse_issue(text, decisions={line: kind})` parses again with
+that line read as `kind` (a heading as a headline splits an article, a
+headline as a subhead merges it into the one before).
 
 The parser never raises on any text: whatever it cannot place becomes a
 note for an editor rather than an exception or lost text.
 """
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 
+from articles.bylines import AUTHOR, BYLINE_ROLES, ROLE_ALIASES
+
 # Longest first, so that 特约通讯员 is not read as 通讯员.
-ROLES = ("特约通讯员", "特约记者", "摄影记者", "通讯员", "实习生", "记者", "作者", "编辑")
-DEFAULT_ROLE = "作者"
+ROLE_WORDS = tuple(sorted(BYLINE_ROLES.values(), key=len, reverse=True))
 STAFF_PREFIX = "本报"
 
-_ROLE_RE = re.compile(rf"^(?P<staff>{STAFF_PREFIX})?(?P<role>{'|'.join(ROLES)})(?P<rest>.*)$")
+# What a line can be read as; the review page offers these to the editor.
+HEADLINE = "headline"
+SECTION = "section"
+KICKER = "kicker"
+SUBHEADLINE = "subheadline"
+SUBHEAD = "subhead"
+NOTE = "note"
+BYLINE = "byline"
+PARAGRAPH = "paragraph"
+KIND_LABELS = {
+    HEADLINE: "标题(新稿件)",
+    SECTION: "栏目",
+    KICKER: "引题",
+    SUBHEADLINE: "副题",
+    SUBHEAD: "小标题",
+    NOTE: "备注(不进正文)",
+    BYLINE: "署名",
+    PARAGRAPH: "正文",
+}
+HEADING_KINDS = (HEADLINE, SECTION, KICKER, SUBHEADLINE, SUBHEAD, NOTE)
+LINE_KINDS = (BYLINE, PARAGRAPH, HEADLINE, NOTE)
+
+_ROLE_RE = re.compile(rf"^(?P<staff>{STAFF_PREFIX})?(?P<role>{'|'.join(ROLE_WORDS)})(?P<rest>.*)$")
+_ALIAS_RE = re.compile(rf"^(?P<role>{'|'.join(sorted(ROLE_ALIASES, key=len, reverse=True))})$")
+_COMPOUND_ROLE_RE = re.compile(r"(文|图)\s*[/／·・]\s*(图|文)")
 # Chinese names, including transliterated Mongolian and other names joined by a middle dot.
 _NAME_RE = re.compile(
     r"^(?:[\u3400-\u9fff]{2,6}|[\u3400-\u9fff]{1,8}(?:[·•・][\u3400-\u9fff]{1,8})+)$"
 )
-_CREDIT_SEPARATORS = re.compile(r"[\s\u3000、,，;；:：/]+")
+_CREDIT_SEPARATORS = re.compile(r"[\s\u3000、,，;；:：/／]+")
+# Decorations some papers put before a byline: □本报记者 李娜, ■文/图 王强.
+_BYLINE_BULLETS = "□■◎●○▲△◆◇★☆▶►"
+_BYLINE_TAIL_RE = re.compile(r"[\s\u3000]*(?:报道|采写|整理)$")
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})[ \t\u3000]+(?P<text>.*?)[ \t\u3000#]*$")
 _BOLD_LEAD_RE = re.compile(r"^\*\*(?P<bold>.+?)\*\*[ \t\u3000]*(?P<rest>.*)$")
 _BRACKETED_RE = re.compile(r"^(?P<before>[^(（]*?)[ \t\u3000]*[(（](?P<inside>[^)）]*)[)）]$")
 _LEADING_BRACKET_RE = re.compile(r"^[(（](?P<inside>[^)）]*)[)）][ \t\u3000]*(?P<rest>.*)$")
+# `本报讯(记者 李娜) 正文` or `新华社北京12月19日电(记者 张三)正文` without bold.
+_PLAIN_LEAD_RE = re.compile(
+    r"^(?P<dateline>[\u3400-\u9fff0-9０-９]{1,20}?(?:讯|电))[ \t\u3000]*"
+    r"[(（](?P<inside>[^)）]{1,60})[)）][ \t\u3000]*(?P<rest>.*)$"
+)
+_LABELS = "引题|肩题|眉题|主题|主标题|副题|副标题|栏目"
+# `引题:…` or `【引题】…`: the label needs its colon or brackets (栏目甲 is a column's name).
+_LABEL_RE = re.compile(
+    rf"^(?:[【\[](?P<bracketed>{_LABELS})[】\]]|(?P<label>{_LABELS})[ \t\u3000]*[:：])"
+    r"[ \t\u3000]*(?P<text>.+)$"
+)
+_LABEL_KINDS = {
+    "引题": KICKER,
+    "肩题": KICKER,
+    "眉题": KICKER,
+    "主题": HEADLINE,
+    "主标题": HEADLINE,
+    "副题": SUBHEADLINE,
+    "副标题": SUBHEADLINE,
+    "栏目": SECTION,
+}
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_PAGE_RE = re.compile(
+    r"^[【\[〔(（]?[ \t\u3000]*(?:第[ \t\u3000]*)?(?P<prefix>[A-Za-zＡ-Ｚａ-ｚ]?)"
+    r"(?P<number>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})[ \t\u3000]*版"
+    r"(?:[ \t\u3000]*[:：·・\-—|｜][ \t\u3000]*|[ \t\u3000]+)?(?P<name>[^】\]〕)）]{0,20}?)"
+    r"[ \t\u3000]*[】\]〕)）]?$"
+)
+# The page's production staff (本版编辑, 校对), printed beside the stories but not part of them.
+_PAGE_STAFF_RE = re.compile(
+    r"^[(（]?(?:本版)?(?:责任编辑|责编|编辑|校对|审校|审核|美编|版式|组版|签发|值班编委)"
+    r"[ \t\u3000]*[:：]"
+)
+# A byline printed at the end of the story: `(本报记者 李娜)`.
+_TRAILING_CREDITS_RE = re.compile(r"^[(（](?P<inside>[^)）]{2,40})[)）]$")
 _CAPTION_START = "图为"
 _PHOTO_MARK_RE = re.compile(r"[ \t\u3000]*摄[。.]?$")
 _SENTENCE_BREAK = "。!?！？.;；…"
@@ -46,46 +125,52 @@ _OPEN_END_RE = re.compile(r"[\w,，、“‘(（《〈【—\-·]$")
 # Short lines that sit where a name-only byline would but are not names.
 _NOT_NAMES = {"编者按", "图片新闻", "本报讯", "评论员", "短评", "社论", "导读"}
 
+# Punctuation: Chinese characters and the full-width marks that sit among them.
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+_CJK = _HAN + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’…—"
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_MARK_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[,;:?!][ \t]*|[,;:?!](?=[ \t]*[{_CJK}])")
+_FULL_STOP = re.compile(rf"(?<=[{_HAN}”’》）])(?<!\.)\.(?!\.)(?=[{_HAN}“‘《（]|[ \t]*$)")
+_PARENS = re.compile(r"\((?P<inside>[^()]*)\)")
+_HAS_HAN = re.compile(rf"[{_HAN}]")
+
 
 @dataclass
-class Credit:
+class ParsedCredit:
     name: str
     role: str
     staff: bool = False
 
 
 @dataclass
-class Block:
+class ParsedBlock:
     type: str  # "paragraph" or "subhead"
     text: str
 
 
 @dataclass
-class Photo:
+class ParsedPhoto:
     caption: str
-    credits: list[Credit] = field(default_factory=list)
+    credits: list[ParsedCredit] = field(default_factory=list)
 
 
 @dataclass
-class Article:
+class ParsedArticle:
     headline: str
     kicker: str | None = None
     subheadline: str | None = None
     section: str | None = None
     dateline: str | None = None
-    credits: list[Credit] = field(default_factory=list)
-    body: list[Block] = field(default_factory=list)
-    photos: list[Photo] = field(default_factory=list)
+    page_number: int | None = None
+    page_name: str | None = None
+    credits: list[ParsedCredit] = field(default_factory=list)
+    body: list[ParsedBlock] = field(default_factory=list)
+    photos: list[ParsedPhoto] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # Whether the last paragraph stopped mid-sentence (parser state, not output).
-    _open: bool = field(default=False, repr=False, compare=False)
-    _has_byline: bool = field(default=False, repr=False, compare=False)
+    line: int = 0  # source line of the headline, for the review page
 
     def to_dict(self):
-        data = asdict(self)
-        data.pop("_open")
-        data.pop("_has_byline")
-        return data
+        return asdict(self)
 
     @property
     def started(self):
@@ -94,9 +179,27 @@ class Article:
 
 
 @dataclass
+class ParsedDecision:
+    """How the parser read one heading or byline line, and whether it is sure."""
+
+    line: int
+    text: str
+    kind: str
+    choices: tuple[str, ...]
+    unsure: bool = False
+    forced: bool = False  # the editor chose it
+
+    @property
+    def label(self):
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
 class ParsedIssue:
-    articles: list[Article] = field(default_factory=list)
+    articles: list[ParsedArticle] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    decisions: list[ParsedDecision] = field(default_factory=list)
+    punctuation_changes: int = 0
 
     def to_dict(self):
         return {
@@ -110,8 +213,45 @@ def normalize_text(text):
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_blocks(text):
-    return [line.strip(" \t\u3000\u00a0") for line in normalize_text(text).split("\n")]
+def split_lines(text):
+    """(line number from 1, stripped text) for every non-empty line."""
+    lines = normalize_text(text).split("\n")
+    stripped = (line.strip(" \t\u3000\u00a0") for line in lines)
+    return [(number, line) for number, line in enumerate(stripped, start=1) if line]
+
+
+def normalize_punctuation(text):
+    """ASCII ,;:?!. and () among Chinese text set full width: (new text, number of changes)."""
+    changes = 0
+
+    def mark(match):
+        nonlocal changes
+        changes += 1
+        return _HALF_TO_FULL[match.group().strip(" \t")]
+
+    def stop(match):
+        nonlocal changes
+        changes += 1
+        return "。"
+
+    def parens(match):
+        nonlocal changes
+        before = match.string[match.start() - 1] if match.start() else ""
+        if _HAS_HAN.search(match["inside"]) or _HAS_HAN.match(before):
+            changes += 1
+            return f"（{match['inside']}）"
+        return match.group()
+
+    text = _MARK_NEXT_TO_CJK.sub(mark, text)
+    text = _FULL_STOP.sub(stop, text)
+    text = _PARENS.sub(parens, text)
+    return text, changes
+
+
+def _clean_credit_text(text):
+    text = text.strip().lstrip(_BYLINE_BULLETS).strip(" \t\u3000")
+    text = _BYLINE_TAIL_RE.sub("", text)
+    return _COMPOUND_ROLE_RE.sub("文图", text)
 
 
 def parse_credits(text):
@@ -120,13 +260,17 @@ def parse_credits(text):
     A role covers every name after it until the next role; a role written
     with the 本报 prefix marks its people as the paper's staff.
     """
-    tokens = [token for token in _CREDIT_SEPARATORS.split(text.strip()) if token]
+    tokens = [token for token in _CREDIT_SEPARATORS.split(_clean_credit_text(text)) if token]
     if not tokens:
         return None
     credits = []
     role = None
     role_staff = False
     for token in tokens:
+        alias = _ALIAS_RE.match(token)
+        if alias:
+            role, role_staff = ROLE_ALIASES[alias["role"]], False
+            continue
         match = _ROLE_RE.match(token)
         if match:
             role = match["role"]
@@ -139,8 +283,8 @@ def parse_credits(text):
         if role is None:
             if credits:
                 return None
-            role, role_staff = DEFAULT_ROLE, False
-        credits.append(Credit(name=token, role=role, staff=role_staff))
+            role, role_staff = AUTHOR, False
+        credits.append(ParsedCredit(name=token, role=role, staff=role_staff))
     if not credits:
         return None
     return credits
@@ -148,27 +292,39 @@ def parse_credits(text):
 
 def parse_role_line(text):
     """A plain byline line that starts with a role: `本报记者 邵南 通讯员 张弘强`."""
-    first = _CREDIT_SEPARATORS.split(text.strip(), maxsplit=1)[0]
-    if not _ROLE_RE.match(first):
+    cleaned = _clean_credit_text(text)
+    first = _CREDIT_SEPARATORS.split(cleaned, maxsplit=1)[0]
+    if not (_ROLE_RE.match(first) or _ALIAS_RE.match(first)):
         return None
-    return parse_credits(text)
+    return parse_credits(cleaned)
 
 
 def parse_name_line(text):
     """A line that is only the author's name (or a few names): `狄雅莉`."""
-    tokens = [token for token in _CREDIT_SEPARATORS.split(text.strip()) if token]
-    if not tokens or len(tokens) > 4 or text.strip() in _NOT_NAMES:
+    cleaned = _clean_credit_text(text)
+    tokens = [token for token in _CREDIT_SEPARATORS.split(cleaned) if token]
+    if not tokens or len(tokens) > 4 or cleaned in _NOT_NAMES:
         return None
     if not all(_NAME_RE.match(token) and (len(token) <= 4 or "·" in token) for token in tokens):
         return None
-    return parse_credits(text)
+    return parse_credits(cleaned)
 
 
 def parse_bold_byline(text):
-    """`**本报讯(记者 李娜)** 正文` → (dateline, credits, rest of paragraph), or None."""
+    """`**本报讯(记者 李娜)** 正文` → (dateline, credits, rest of paragraph), or None.
+
+    The same lead-in without the bold is read too when it names a 讯 or 电
+    and its brackets hold credits: `新华社北京12月19日电(记者 张三)正文`.
+    """
     match = _BOLD_LEAD_RE.match(text)
     if not match:
-        return None
+        plain = _PLAIN_LEAD_RE.match(text)
+        if not plain:
+            return None
+        credits = parse_credits(plain["inside"])
+        if credits is None:
+            return None
+        return plain["dateline"], credits, plain["rest"].strip(" \t\u3000")
     bold, rest = match["bold"].strip(), match["rest"]
     bracketed = _BRACKETED_RE.match(bold)
     if bracketed:
@@ -193,21 +349,45 @@ def parse_bold_byline(text):
 
 
 def parse_caption(text):
-    """`图为…。本报特约通讯员 胡建华 摄。` → Photo with the caption text and its credits."""
+    """`图为…。本报特约通讯员 胡建华 摄。` → ParsedPhoto with the caption and its credits."""
     if not text.startswith(_CAPTION_START):
         return None
     mark = _PHOTO_MARK_RE.search(text)
     if not mark:
-        return Photo(caption=text)
+        return ParsedPhoto(caption=text)
     before = text[: mark.start()]
     # The credit is the longest tail after a sentence break or a space that reads as credits.
     for index, char in enumerate(before):
         if char in _SENTENCE_BREAK or char in " \t\u3000":
-            tail = before[index + 1 :]
-            credits = parse_credits(tail)
+            credits = parse_credits(before[index + 1 :])
             if credits:
-                return Photo(caption=before[: index + 1].rstrip(" \t\u3000"), credits=credits)
-    return Photo(caption=text)
+                return ParsedPhoto(caption=before[: index + 1].rstrip(" \t\u3000"), credits=credits)
+    return ParsedPhoto(caption=text)
+
+
+def parse_page_marker(text):
+    """`第01版:要闻` → (1, "要闻"); `A3版` → (3, None); None if the line is not a page marker."""
+    match = _PAGE_RE.match(text)
+    if not match:
+        return None
+    digits = unicodedata.normalize("NFKC", match["number"])
+    if digits.isdigit():
+        number = int(digits)
+    else:
+        # 一 to 九十九 in Chinese numerals.
+        tens, _, units = digits.rpartition("十")
+        number = (_CN_DIGITS.get(tens, 1) * 10 if "十" in digits else 0) + _CN_DIGITS.get(units, 0)
+    if not 0 < number < 1000:
+        return None
+    return number, match["name"].strip() or None
+
+
+def parse_label(text):
+    """`引题:…` → ("kicker", text); None when the line carries no label."""
+    match = _LABEL_RE.match(text)
+    if not match:
+        return None
+    return _LABEL_KINDS[match["label"] or match["bracketed"]], match["text"].strip()
 
 
 def heading(block):
@@ -233,20 +413,53 @@ def is_open(text):
 
 
 class _Parser:
-    def __init__(self, text, known_sections):
-        self.blocks = [block for block in split_blocks(text) if block]
+    def __init__(self, text, known_sections, decisions, keep_punctuation):
+        self.lines = split_lines(text)
         self.known_sections = set(known_sections)
+        self.forced = dict(decisions or {})
         self.result = ParsedIssue()
+        if not keep_punctuation:
+            self.lines = [self.normalize(number, line) for number, line in self.lines]
         self.current = None
         self.pending_section = None
+        self.pending_kicker = None
+        self.page = (None, None)
+        # Parser state about the current article: whether its last paragraph stopped
+        # mid-sentence, and whether it has had its byline.
+        self.open = False
+        self.has_byline = False
 
-    def next_block(self, index, offset=1):
+    def normalize(self, number, line):
+        text, changes = normalize_punctuation(line)
+        self.result.punctuation_changes += changes
+        return number, text
+
+    def block(self, index, offset=1):
         position = index + offset
-        return self.blocks[position] if position < len(self.blocks) else None
+        return self.lines[position][1] if position < len(self.lines) else None
 
-    def start_article(self, headline):
-        self.current = Article(headline=headline, section=self.pending_section)
-        self.pending_section = None
+    def decide(self, line, text, kind, choices, unsure=False):
+        """Record how a line was read; the editor's choice for it wins."""
+        forced = self.forced.get(line)
+        if forced in choices and forced != kind:
+            kind, unsure = forced, False
+        self.result.decisions.append(
+            ParsedDecision(line, text, kind, choices, unsure=unsure, forced=forced == kind)
+        )
+        return kind
+
+    def start_article(self, headline, line):
+        number, name = self.page
+        self.current = ParsedArticle(
+            headline=headline,
+            section=self.pending_section,
+            kicker=self.pending_kicker,
+            page_number=number,
+            page_name=name,
+            line=line,
+        )
+        self.pending_section = self.pending_kicker = None
+        self.open = self.has_byline = False
         self.result.articles.append(self.current)
 
     def note(self, text):
@@ -263,111 +476,170 @@ class _Parser:
             self.current.notes.append(name)
 
     def run(self):
-        for index, block in enumerate(self.blocks):
+        for index, (line, block) in enumerate(self.lines):
             level_text = heading(block)
-            if level_text is None:
-                self.paragraph(block)
-                continue
-            level, text = level_text
+            text = level_text[1] if level_text else block
             if not text:
                 continue
-            if level == 1:
-                self.start_article(text)
-            elif level == 2:
-                self.h2(index, text)
+            page = parse_page_marker(text)
+            if page is not None and self.forced.get(line) is None:
+                self.page = page
+                continue
+            label = parse_label(text)
+            if label is not None:
+                kind, text = label
+                self.apply(index, line, text, self.decide(line, text, kind, HEADING_KINDS))
+            elif level_text is None:
+                self.paragraph(index, line, block)
+            elif level_text[0] == 1:
+                self.apply(index, line, text, self.decide(line, text, HEADLINE, HEADING_KINDS))
+            elif level_text[0] == 2:
+                kind, unsure = self.classify_h2(index, text)
+                self.apply(index, line, text, self.decide(line, text, kind, HEADING_KINDS, unsure))
             else:
-                self.subhead(index, text)
+                kind, unsure = self.classify_subhead(index, text)
+                self.apply(index, line, text, self.decide(line, text, kind, HEADING_KINDS, unsure))
+        if self.pending_kicker or self.pending_section:
+            self.note(self.pending_kicker or self.pending_section)
         return self.result
 
+    def apply(self, index, line, text, kind):
+        current = self.current
+        if kind == HEADLINE:
+            self.start_article(text, line)
+        elif kind == KICKER:
+            if current is not None and not current.started and current.kicker is None:
+                current.kicker = text
+            else:
+                self.pending_kicker = text
+        elif kind == SECTION:
+            # Above the next story's headline, or for the story it sits in.
+            if current is None or (current.started and self.next_starts_article(index)):
+                self.pending_section = text
+            elif self.forced.get(line) == SECTION:
+                self.known_sections.add(text)
+                current.section = text
+            else:
+                self.set_section(text)
+        elif kind == SUBHEADLINE and current is not None and current.subheadline is None:
+            current.subheadline = text
+        elif kind == SUBHEAD and current is not None:
+            current.body.append(ParsedBlock(type="subhead", text=text))
+            self.open = False
+        else:
+            self.note(text)
+
     def next_is_paragraph(self, index):
-        following = self.next_block(index)
+        following = self.block(index)
         return following is not None and heading(following) is None
 
-    def h2(self, index, text):
-        following = self.next_block(index)
+    def next_starts_article(self, index):
+        following = heading(self.block(index) or "")
+        if following is None:
+            return False
+        if following[0] == 1 or parse_label(following[1]) == (HEADLINE, following[1]):
+            return True
+        after = self.block(index, 2)
+        return following[0] == 2 and after is not None and is_byline(after)
+
+    def classify_h2(self, index, text):
+        """(kind, unsure) for a `##` line, from what comes before and after it."""
+        following = self.block(index)
         following_heading = heading(following) if following else None
         current = self.current
+        known = text in self.known_sections
 
-        # A banner directly above a `#` headline belongs to that article.
+        # Directly above a `#` headline: its column banner, or its kicker.
         if following_heading and following_heading[0] == 1:
-            self.pending_section = text
-            return
+            if looks_like_column(text, self.known_sections):
+                return SECTION, not known
+            return KICKER, True
         # Just after a headline (or its byline), before any body: subheadline or column.
         if current is not None and not current.started:
-            if self.is_subheadline(text) and current.subheadline is None:
-                current.subheadline = text
-                return
+            if text.startswith(("——", "—", "--")) and current.subheadline is None:
+                return SUBHEADLINE, False
             if current.section is None:
-                self.set_section(text)
-                return
+                return SECTION, not (known or self.has_byline)
+            # Column already given: a second line before the body reads as a subheadline
+            # under the headline, or a stray banner after the byline. Either is a guess.
+            if current.subheadline is None and not self.has_byline:
+                return SUBHEADLINE, True
+            return NOTE, True
         # Two `##` lines and then a byline: one is the column, the other the headline.
         if following_heading and following_heading[0] == 2:
-            after = self.next_block(index, 2)
+            after = self.block(index, 2)
             if after and heading(after) is None and is_byline(after):
                 this_column = looks_like_column(text, self.known_sections)
                 next_column = looks_like_column(following_heading[1], self.known_sections)
                 # Banner above the headline is the usual layout; the text decides otherwise.
                 if next_column and not this_column:
-                    self.start_article(text)
-                else:
-                    self.pending_section = text
-                return
-        if following and heading(following) is None and is_byline(following):
-            self.start_article(text)
-            return
+                    return HEADLINE, False
+                return SECTION, not known
+        if following and following_heading is None and is_byline(following):
+            return HEADLINE, False
         if current is None:
-            self.start_article(text)
-            return
+            return HEADLINE, False
         # Dropped into a paragraph the layout split: not a new article.
-        if current._open and self.next_is_paragraph(index):
-            if current.section is None and text in self.known_sections:
-                current.section = text
-            else:
-                current.notes.append(text)
-            return
-        if current.section is None or text == current.section:
-            self.set_section(text)
-            return
-        if text in self.known_sections:
-            current.notes.append(text)
-            return
-        self.start_article(text)
+        if self.open and self.next_is_paragraph(index):
+            if current.section is None and known:
+                return SECTION, False
+            return NOTE, True
+        if known or text == current.section:
+            return (SECTION, False) if current.section in (None, text) else (NOTE, False)
+        # Body text straight after a heading that follows a finished story: a story with
+        # no byline (a short notice, 记者从…获悉), not a banner closing the story before.
+        if self.next_is_paragraph(index) and parse_caption(following) is None:
+            return HEADLINE, looks_like_column(text, self.known_sections)
+        if current.section is None:
+            return SECTION, True
+        return HEADLINE, True
 
-    def is_subheadline(self, text):
-        return text.startswith(("——", "—", "--"))
-
-    def subhead(self, index, text):
+    def classify_subhead(self, index, text):
         current = self.current
+        following_heading = heading(self.block(index) or "")
+        if following_heading and following_heading[0] == 1:
+            return KICKER, True
         if current is None:
-            self.result.notes.append(text)
-            return
-        if not current.started and current.subheadline is None and self.is_subheadline(text):
-            current.subheadline = text
-            return
-        if current._open and self.next_is_paragraph(index):
-            current.notes.append(text)
-            return
-        current.body.append(Block(type="subhead", text=text))
-        current._open = False
+            return NOTE, True
+        if (
+            not current.started
+            and current.subheadline is None
+            and text.startswith(("——", "—", "--"))
+        ):
+            return SUBHEADLINE, False
+        if self.open and self.next_is_paragraph(index):
+            return NOTE, True
+        return SUBHEAD, False
 
-    def paragraph(self, block):
+    def paragraph(self, index, line, block):
         current = self.current
+        forced = self.forced.get(line)
+        if forced == HEADLINE:
+            self.decide(line, block, HEADLINE, LINE_KINDS)
+            self.start_article(block.replace("**", ""), line)
+            return
         if current is None:
             self.result.notes.append(block)
             return
-        if not current.started and not current._has_byline:
-            bold = parse_bold_byline(block)
-            if bold:
-                current.dateline, current.credits, rest = bold
-                current._has_byline = True
-                if rest:
-                    self.add_text(rest)
-                return
-            credits = parse_role_line(block) or parse_name_line(block)
-            if credits:
-                current.credits = credits
-                current._has_byline = True
-                return
+        if forced == NOTE:
+            self.decide(line, block, NOTE, LINE_KINDS)
+            current.notes.append(block)
+            return
+        if forced == PARAGRAPH:
+            self.decide(line, block, PARAGRAPH, LINE_KINDS)
+            self.paragraph_as_told(block)
+            return
+        if not current.started and not self.has_byline and self.byline(line, block):
+            return
+        if _PAGE_STAFF_RE.match(block):
+            current.notes.append(block)
+            return
+        trailing = _TRAILING_CREDITS_RE.match(block)
+        credits = parse_credits(trailing["inside"]) if trailing and not current.credits else None
+        if credits and self.decide(line, block, BYLINE, LINE_KINDS, unsure=True) == BYLINE:
+            current.credits = credits
+            self.has_byline = True
+            return
         photo = parse_caption(block)
         if photo is not None:
             current.photos.append(photo)
@@ -376,16 +648,55 @@ class _Parser:
             return
         self.add_text(block)
 
+    def byline(self, line, block):
+        """Read the block as the current article's byline if it is one (or the editor says so)."""
+        current = self.current
+        bold = parse_bold_byline(block)
+        if bold:
+            if self.decide(line, block, BYLINE, LINE_KINDS) != BYLINE:
+                return self.paragraph_as_told(block)
+            current.dateline, current.credits, rest = bold
+            self.has_byline = True
+            if rest:
+                self.add_text(rest)
+            return True
+        credits = parse_role_line(block)
+        unsure = False
+        if credits is None:
+            # A bare name is a guess: a one-word paragraph could be something else.
+            credits, unsure = parse_name_line(block), True
+        if credits is None and self.forced.get(line) == BYLINE:
+            credits = parse_credits(block.replace("**", ""))
+        if credits is None:
+            return False
+        if self.decide(line, block, BYLINE, LINE_KINDS, unsure) != BYLINE:
+            return self.paragraph_as_told(block)
+        current.credits = credits
+        self.has_byline = True
+        return True
+
+    def paragraph_as_told(self, block):
+        """The editor says this byline-like line is body text: a paragraph of its own."""
+        self.current.body.append(ParsedBlock(type="paragraph", text=block))
+        self.open = False
+        return True
+
     def add_text(self, text):
         current = self.current
         last = current.body[-1] if current.body else None
-        if current._open and last is not None and last.type == "paragraph":
+        if self.open and last is not None and last.type == "paragraph":
             last.text += text
         else:
-            current.body.append(Block(type="paragraph", text=text))
-        current._open = is_open(text)
+            current.body.append(ParsedBlock(type="paragraph", text=text))
+        self.open = is_open(text)
 
 
-def parse_issue(text, known_sections=()):
-    """Parse a whole print issue. `known_sections` are column names already in use."""
-    return _Parser(text, known_sections).run()
+def parse_issue(text, known_sections=(), *, decisions=None, keep_punctuation=False):
+    """Parse a whole print issue.
+
+    `known_sections` are column names already in use. `decisions` maps a
+    source line number to how the editor says it must be read (a kind from
+    `HEADING_KINDS` or `LINE_KINDS`). With `keep_punctuation`, the text is
+    left exactly as the source typed it.
+    """
+    return _Parser(text, known_sections, decisions, keep_punctuation).run()

@@ -5,10 +5,14 @@ are when it runs; running one twice, or after the row changed, does no harm. Que
 stored in the database, so a worker restarted mid-way loses none of them.
 """
 
+import logging
+
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
 
-from articles import search
+from articles import search, sources
 from articles.changes import content_changed
 from articles.images import (
     delete_files,
@@ -16,7 +20,10 @@ from articles.images import (
     make_renditions,
     rendition_paths,
 )
-from articles.models import Photo
+from articles.importing import import_parsed_issue
+from articles.models import IssueImport, Photo
+
+logger = logging.getLogger(__name__)
 
 # A rename touching more articles than this is indexed by tasks, REINDEX_CHUNK articles each:
 # thousands for a long-running column (5,115 took 6.5–7.6 s here) must not hold up the request.
@@ -84,3 +91,54 @@ def schedule_rename(pks):
 def _enqueue_reindex(chunks):
     for chunk in chunks:
         reindex_articles.enqueue(chunk)
+
+
+@task()
+def run_issue_import(import_id):
+    """Import an issue an editor confirmed in the admin, as `manage.py import_issue` would.
+
+    Claimed once (queued → running, committed before the import starts, so the
+    progress page shows it); the import itself is one transaction, so a failure
+    leaves the articles as they were and says why on the progress page.
+    """
+    Status = IssueImport.Status
+    with transaction.atomic():
+        job = IssueImport.objects.select_for_update().filter(pk=import_id).first()
+        if job is None or job.status != Status.QUEUED:
+            return None
+        job.status = Status.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        parsed = sources.parse(
+            job.source_text,
+            decisions=job.line_decisions(),
+            keep_punctuation=job.keep_punctuation,
+        )
+        report = import_parsed_issue(
+            parsed,
+            paper=settings.NEWSROOM_PAPER_NAME,
+            date=job.date,
+            number=job.number,
+            source_name=job.source_name,
+            sha256=job.source_sha256,
+            publish=job.publish,
+        )
+    except sources.SourceError as error:
+        finish_import(job, Status.FAILED, error=str(error))
+        return None
+    except Exception:
+        logger.exception("issue import %s failed", import_id)
+        finish_import(
+            job, Status.FAILED, error="导入时出错,稿件都没有改动。请把导入编号告诉技术人员。"
+        )
+        raise
+    finish_import(job, Status.DONE, report=report.as_data(), issue=report.issue)
+    return len(parsed.articles)
+
+
+def finish_import(job, status, **fields):
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.status = status
+    job.finished_at = timezone.now()
+    job.save()

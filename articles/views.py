@@ -13,6 +13,8 @@ from articles.forms import SearchForm
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
 from articles.seo import news_article_json_ld
 
+HOME_ISSUE_ARTICLES = 30
+
 # Larger ids overflow the database's bigint: not found, rather than a database error.
 MAX_PK = 2**63 - 1
 
@@ -38,9 +40,16 @@ class HomeView(TemplateView):
         issue = Issue.objects.filter(pk=Subquery(newest.values("issue")[:1])).first()
         issue_articles = []
         if issue is not None:
+            # However many stories an issue has, the front page shows the first HOME_ISSUE_ARTICLES
+            # in print order and links to the issue page for the rest.
             issue_articles = list(
-                Article.objects.published().with_credits().filter(issue=issue).in_print_order()
+                Article.objects.published()
+                .with_credits()
+                .filter(issue=issue)
+                .in_print_order()[: HOME_ISSUE_ARTICLES + 1]
             )
+        more_in_issue = len(issue_articles) > HOME_ISSUE_ARTICLES
+        issue_articles = issue_articles[:HOME_ISSUE_ARTICLES]
         lead, rest = (issue_articles[0], issue_articles[1:]) if issue_articles else (None, [])
         shown = {article.pk for article in issue_articles}
         latest = [
@@ -53,6 +62,7 @@ class HomeView(TemplateView):
             lead_article=lead,
             issue_groups=group_by_section(rest),
             latest_articles=latest,
+            more_in_issue=more_in_issue,
         )
         return context
 

@@ -162,6 +162,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
+    # Writers take the lock when their transaction begins, so two imports (or an import and the
+    # admin) queue for it instead of one failing with "database is locked" half way through.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # A cache server that fails degrades the site to uncached pages (newsroom/cache.py); these bound
@@ -289,6 +292,10 @@ TAGGIT_CASE_INSENSITIVE = True
 NEWSROOM_PAPER_NAME = os.environ.get("NEWSROOM_PAPER_NAME", "通辽日报")
 NEWSROOM_MAX_PHOTO_BYTES = int(os.environ.get("NEWSROOM_MAX_PHOTO_BYTES", 20 * 1024 * 1024))
 NEWSROOM_MAX_PHOTO_PIXELS = int(os.environ.get("NEWSROOM_MAX_PHOTO_PIXELS", 40_000_000))
+# A print issue's text is well under 1 MB and under 200 stories: these stop a wrong file (a 50 MB
+# dump, a 10,000-headline list) before it becomes one giant article or an endless front page.
+NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+NEWSROOM_IMPORT_MAX_ARTICLES = int(os.environ.get("NEWSROOM_IMPORT_MAX_ARTICLES", "500"))
 # How long a shared preview link of an unpublished article works.
 NEWSROOM_PREVIEW_MAX_AGE = int(os.environ.get("NEWSROOM_PREVIEW_MAX_AGE", 48 * 3600))
 

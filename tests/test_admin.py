@@ -40,8 +40,8 @@ def test_changelist_queries_do_not_grow_with_articles(
     [
         ("基站", {"我市新建5G基站1207个"}),
         ("留工培训补助", {"开鲁县人社局优化营商环境 提升服务效能"}),
-        ("狄雅莉", {"霍林郭勒市委党校:聚焦主责主业"}),
-        ("李娜", {"我市多措并举深入开展乡村振兴工作", "迟红蕾:心系社区 为民代言"}),
+        ("狄雅莉", {"霍林郭勒市委党校：聚焦主责主业"}),
+        ("李娜", {"我市多措并举深入开展乡村振兴工作", "迟红蕾：心系社区 为民代言"}),
     ],
 )
 def test_admin_search_covers_headline_body_and_people(admin_client, seed_issue, query, expected):
@@ -65,7 +65,7 @@ def test_issue_filter_lists_articles_of_one_issue(admin_client, seed_issue):
 
 
 def test_article_form_shows_import_notes_credits_and_photo(admin_client, seed_issue):
-    article = Article.objects.get(headline="霍林郭勒市委党校:聚焦主责主业")
+    article = Article.objects.get(headline="霍林郭勒市委党校：聚焦主责主业")
     response = admin_client.get(reverse("admin:articles_article_change", args=[article.pk]))
     html = response.content.decode()
     assert "导入时发现的问题,请核对" in html and "传播党的声音" in html
@@ -80,7 +80,7 @@ def test_article_form_shows_import_notes_credits_and_photo(admin_client, seed_is
 
 
 def test_editor_changes_body_tags_and_clears_notes(admin_client, seed_issue):
-    article = Article.objects.get(headline="霍林郭勒市委党校:聚焦主责主业")
+    article = Article.objects.get(headline="霍林郭勒市委党校：聚焦主责主业")
     url, data = article_form(admin_client, article)
     data |= {
         "body": "第一段。\n\n### 小标题\n\n第二段,\n接着写。",

@@ -51,9 +51,9 @@ def test_reader_walks_from_front_page_to_the_issue(
     assert page.locator("h1").inner_text() == "人大代表风采"
     visited("人大代表风采")
 
-    page.get_by_role("link", name="迟红蕾:心系社区 为民代言").click()
+    page.get_by_role("link", name="迟红蕾：心系社区 为民代言").click()
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "迟红蕾:心系社区 为民代言"
+    assert page.locator("h1").inner_text() == "迟红蕾：心系社区 为民代言"
     assert page.locator(".byline").inner_text().split() == ["本报记者", "李娜"]
     visited("迟红蕾")
     page.screenshot(path=tmp_path / f"article-{viewport}.png", full_page=True)

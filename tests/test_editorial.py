@@ -319,13 +319,13 @@ def test_revision_history_lists_compares_and_restores(editor, seed_issue):
         {"a": versions[0].pk, "b": versions[1].pk},
     ).content.decode()
     compare = re.sub(r"<[^>]+>", "", compare).replace("&nbsp;", " ")
-    assert "今年,我市积极推进产业智能化" in compare and "全新的正文。" in compare
+    assert "今年，我市积极推进产业智能化" in compare and "全新的正文。" in compare
     assert "署名:记者 邵南" in compare and "署名:编辑 邵南" in compare
 
     restore(client, article, versions[0])
     article.refresh_from_db()
     assert article.headline == "我市新建5G基站1270个"
-    assert article.body_text.startswith("今年,我市积极推进产业智能化")
+    assert article.body_text.startswith("今年，我市积极推进产业智能化")
     assert article.credits.get().role == "记者"
     assert article.is_published  # restoring content never changes the workflow state
 

@@ -42,20 +42,20 @@ def test_latest_feed_has_titles_links_dates_and_authors(client, seed_issue, url)
     assert kailu.link == f"http://testserver{article.get_absolute_url()}"
     assert kailu.author == "胡建华、杨景欣、郭大雷、田秀敏"
     assert kailu.published_parsed[:3] == (2022, 12, 19)  # 00:00 Beijing time is 16:00 UTC
-    assert by_title["孙忠国:奉献不言苦 在平凡中闪光"].author == "邵南、张弘强"
-    assert by_title["霍林郭勒市委党校:聚焦主责主业"].author == "狄雅莉"
+    assert by_title["孙忠国：奉献不言苦 在平凡中闪光"].author == "邵南、张弘强"
+    assert by_title["霍林郭勒市委党校：聚焦主责主业"].author == "狄雅莉"
     assert all(entry.get("summary") for entry in feed.entries)
 
 
 @pytest.mark.parametrize("kind", ["rss", "atom"])
 def test_column_and_person_feeds(client, seed_issue, kind):
     feed = parse_feed(client, f"/sections/ren-da-dai-biao-feng-cai/{kind}/")
-    assert [e.title for e in feed.entries] == ["迟红蕾:心系社区 为民代言"]
+    assert [e.title for e in feed.entries] == ["迟红蕾：心系社区 为民代言"]
     assert "人大代表风采" in feed.feed.title
     feed = parse_feed(client, f"/people/li-na/{kind}/")
     assert {e.title for e in feed.entries} == {
         "我市多措并举深入开展乡村振兴工作",
-        "迟红蕾:心系社区 为民代言",
+        "迟红蕾：心系社区 为民代言",
     }
 
 

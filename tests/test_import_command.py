@@ -72,7 +72,7 @@ def test_dry_run_json_prints_the_seed_structure_and_writes_nothing():
         3,
     ]
     assert articles[4]["notes"] == ["传播党的声音"]
-    assert any("深入开展理论研究," in b["text"] for b in articles[4]["body"])
+    assert any("深入开展理论研究，" in b["text"] for b in articles[4]["body"])
     assert articles[5]["photos"] == [
         {
             "caption": "图为内蒙古圣雪大成制药有限公司财务人员正在查看留工培训补助到账情况。",
@@ -173,7 +173,7 @@ def test_reimport_reports_articles_gone_from_the_source(tmp_path):
     source = tmp_path / "shorter.txt"
     source.write_text(text[:cut], encoding="utf-8")
     out, _ = run_import(source, "--date", SEED_DATE)
-    assert "新文件中已没有这篇,原稿保留:迟红蕾:心系社区 为民代言" in out
+    assert "新文件中已没有这篇,原稿保留:迟红蕾：心系社区 为民代言" in out
     assert Article.objects.count() == 8
 
 
@@ -214,7 +214,7 @@ BAD_INPUTS = {
         "没有找到任何标题",
     ),
     "impossible date": (lambda tmp: SEED, "2022-13-45", "日期不存在"),
-    "malformed date": (lambda tmp: SEED, "20221220", "日期格式不对"),
+    "malformed date": (lambda tmp: SEED, "12/20/2022", "日期格式不对"),
     "words for a date": (lambda tmp: SEED, "昨天", "日期格式不对"),
 }
 
@@ -292,7 +292,8 @@ def test_command_line_errors_are_one_line_with_non_zero_exit(tmp_path):
 
 
 @pytest.mark.django_db
-def test_large_files_report_progress(tmp_path):
+def test_large_files_report_progress(tmp_path, settings):
+    settings.NEWSROOM_IMPORT_MAX_ARTICLES = 1200
     article = "## 第{n}篇稿件标题\n\n**本报讯(记者 李娜)** 第{n}篇的正文。\n\n"
     source = tmp_path / "big.txt"
     source.write_text("".join(article.format(n=n) for n in range(1200)), encoding="utf-8")

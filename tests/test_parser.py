@@ -13,7 +13,7 @@ EXPECTED_SEED = [
     ("我市投资延续高增态势", None, "本报讯", [("许媛媛", "记者", False)]),
     ("我市新建5G基站1207个", None, "本报讯", [("邵南", "记者", False)]),
     (
-        "霍林郭勒市委党校:聚焦主责主业",
+        "霍林郭勒市委党校：聚焦主责主业",
         "学习宣传贯彻党的二十大精神",
         None,
         [("狄雅莉", "作者", False)],
@@ -30,18 +30,24 @@ EXPECTED_SEED = [
         ],
     ),
     (
-        "孙忠国:奉献不言苦 在平凡中闪光",
+        "孙忠国：奉献不言苦 在平凡中闪光",
         None,
         None,
         [("邵南", "记者", True), ("张弘强", "通讯员", False)],
     ),
-    ("迟红蕾:心系社区 为民代言", "人大代表风采", None, [("李娜", "记者", True)]),
+    ("迟红蕾：心系社区 为民代言", "人大代表风采", None, [("李娜", "记者", True)]),
 ]
 
 
 @pytest.fixture
 def seed(seed_text):
     return parse_issue(seed_text)
+
+
+@pytest.fixture
+def seed_as_typed(seed_text):
+    """The seed with its punctuation kept as the source typed it, to compare with the source."""
+    return parse_issue(seed_text, keep_punctuation=True)
 
 
 def credits_of(item):
@@ -86,13 +92,14 @@ def test_seed_subheads(seed):
 def test_stray_heading_inside_a_split_paragraph_becomes_a_note(seed):
     article = seed.articles[4]
     assert article.notes == ["传播党的声音"]
-    joined = [p for p in paragraphs(article) if "深入开展理论研究,积极做好宣讲宣传" in p]
+    joined = [p for p in paragraphs(article) if "深入开展理论研究，积极做好宣讲宣传" in p]
     assert len(joined) == 1
     assert joined[0].endswith("扎实完成学习宣传贯彻党的二十大精神培训任务。")
     assert all("传播党的声音" not in b.text for b in article.body)
 
 
-def test_split_paragraphs_are_rejoined_exactly(seed, seed_text):
+def test_split_paragraphs_are_rejoined_exactly(seed_as_typed, seed_text):
+    seed = seed_as_typed
     kailu, sun = seed.articles[5], seed.articles[6]
     assert any("送政策上门、送服务到家;同时" in p for p in paragraphs(kailu))
     assert any(
@@ -107,8 +114,9 @@ def test_split_paragraphs_are_rejoined_exactly(seed, seed_text):
             assert "".join(text.split()) in source_chars
 
 
-def test_every_source_character_of_the_seed_is_accounted_for(seed, seed_text):
+def test_every_source_character_of_the_seed_is_accounted_for(seed_as_typed, seed_text):
     """Headlines, columns, bylines, body, captions and notes cover the whole source."""
+    seed = seed_as_typed
     kept = []
     for a in seed.articles:
         kept += [a.headline, a.section or "", a.dateline or ""]
@@ -151,7 +159,7 @@ def test_bold_byline_with_half_and_full_width_punctuation(byline):
         ("赵一", "通讯员", False),
         ("钱二", "通讯员", False),
     ]
-    assert paragraphs(article) == ["近日,全市开展活动。"]
+    assert paragraphs(article) == ["近日，全市开展活动。"]
 
 
 @pytest.mark.parametrize(
@@ -184,7 +192,7 @@ def test_article_without_byline():
     )
     first, second = issue.articles
     assert first.credits == [] and first.dateline is None
-    assert paragraphs(first) == ["会议强调,要抓好落实。"]
+    assert paragraphs(first) == ["会议强调，要抓好落实。"]
     assert credits_of(second) == [("李四", "记者", False)]
 
 
@@ -199,7 +207,7 @@ def test_several_photos_in_one_article_full_and_half_width():
     assert [p.caption for p in article.photos] == [
         "图为开幕式现场。",
         "图为运动员入场。",
-        "图为颁奖仪式.",
+        "图为颁奖仪式。",
     ]
     assert [credits_of(p) for p in article.photos] == [
         [("李娜", "记者", True)],
@@ -223,7 +231,7 @@ def test_split_paragraph_across_a_stray_heading():
     )
     (article,) = parse_issue(text).articles
     assert article.section == "栏目甲"
-    assert paragraphs(article) == ["第一段。", "第二段的前半句,还没有说完的后半句。", "结尾。"]
+    assert paragraphs(article) == ["第一段。", "第二段的前半句，还没有说完的后半句。", "结尾。"]
     assert article.notes == ["夹在中间的标题"]
     assert subheads(article) == ["小标题"]
 
@@ -231,7 +239,7 @@ def test_split_paragraph_across_a_stray_heading():
 def test_column_banner_before_a_double_hash_headline():
     text = "## 人大代表风采\n\n## 迟红蕾:心系社区 为民代言\n\n本报记者 李娜\n\n正文。\n"
     (article,) = parse_issue(text).articles
-    assert (article.headline, article.section) == ("迟红蕾:心系社区 为民代言", "人大代表风采")
+    assert (article.headline, article.section) == ("迟红蕾：心系社区 为民代言", "人大代表风采")
 
 
 def test_known_section_names_guide_the_parser():
@@ -251,8 +259,8 @@ def test_subheadline_after_the_headline():
 
 
 def test_text_before_the_first_headline_is_an_issue_note():
-    issue = parse_issue("第3版 要闻\n\n# 标题\n\n正文。\n")
-    assert issue.notes == ["第3版 要闻"]
+    issue = parse_issue("本期导读:八个版面\n\n# 标题\n\n正文。\n")
+    assert issue.notes == ["本期导读：八个版面"]
 
 
 def test_windows_line_endings_and_bom():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Photo, PhotoCredit
+from articles.views import HOME_ISSUE_ARTICLES
 from people.models import Person
 from tests.factories import (
     make_article,
@@ -49,10 +50,21 @@ def test_front_page_leads_with_the_latest_issue_grouped_by_column(client, seed_i
     assert "我市多措并举深入开展乡村振兴工作" in lead and "李娜" in lead
     for column in ["学习宣传贯彻党的二十大精神", "优化营商环境进行时", "人大代表风采"]:
         assert f">{column}</a></h3>" in html
-    for headline in ["我市工业生产持续向好", "孙忠国:奉献不言苦 在平凡中闪光"]:
+    for headline in ["我市工业生产持续向好", "孙忠国：奉献不言苦 在平凡中闪光"]:
         assert headline in html
     # Every column is linked from the masthead.
     assert html.count('href="/sections/') >= 4
+
+
+def test_front_page_shows_a_bounded_number_of_a_big_issues_stories(client):
+    issue = make_issue()
+    for position in range(HOME_ISSUE_ARTICLES + 15):
+        make_article(issue=issue, position=position, headline=f"大期稿件{position:03d}")
+    html = html_of(client, "/")
+    assert html.count("大期稿件") == HOME_ISSUE_ARTICLES
+    assert f"大期稿件{HOME_ISSUE_ARTICLES - 1:03d}" in html
+    assert f"大期稿件{HOME_ISSUE_ARTICLES:03d}" not in html
+    assert f'<a href="{issue.get_absolute_url()}">本期更多稿件</a>' in html
 
 
 def test_article_page_shows_everything_about_the_story(client, seed_issue):
@@ -108,7 +120,7 @@ def test_more_from_the_same_column(client):
 def test_person_page_lists_their_articles_with_their_role(client, seed_issue):
     html = html_of(client, "/people/li-na/")
     assert "<h1>李娜</h1>" in html
-    assert "我市多措并举深入开展乡村振兴工作" in html and "迟红蕾:心系社区 为民代言" in html
+    assert "我市多措并举深入开展乡村振兴工作" in html and "迟红蕾：心系社区 为民代言" in html
     assert "本报记者" in html and ">记者<" in html
     html = html_of(client, "/people/hu-jian-hua/")
     assert "特约通讯员、摄影" in html
@@ -126,14 +138,14 @@ def test_person_page_shows_bio_and_portrait(client, seed_issue):
 
 def test_column_page_lists_its_published_articles(client, seed_issue):
     html = html_of(client, "/sections/ren-da-dai-biao-feng-cai/")
-    assert "<h1>人大代表风采</h1>" in html and "迟红蕾:心系社区 为民代言" in html
+    assert "<h1>人大代表风采</h1>" in html and "迟红蕾：心系社区 为民代言" in html
     assert "我市工业生产持续向好" not in html
 
 
 def test_tag_page(client, seed_issue):
     article("迟红蕾").tags.add("人大代表")
     html = html_of(client, "/tags/人大代表/")
-    assert "标签:人大代表" in html and "迟红蕾:心系社区 为民代言" in html
+    assert "标签:人大代表" in html and "迟红蕾：心系社区 为民代言" in html
 
 
 def test_issue_page_in_print_order_grouped_by_page_with_neighbours(client, seed_issue):

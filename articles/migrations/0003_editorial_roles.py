@@ -3,7 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from articles.roles import EDITOR, REPORTER, sync_groups
+from people.desk import EDITOR, REPORTER, sync_groups
 
 
 def create_groups(apps, schema_editor):

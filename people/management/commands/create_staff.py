@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from articles.roles import EDITOR, REPORTER, sync_groups
+from people.desk import EDITOR, REPORTER, sync_groups
 from people.models import Person
 
 ROLES = (REPORTER, EDITOR)

@@ -1,4 +1,9 @@
-"""The desk's two roles as permission groups: 记者 (reporter) and 编辑 (editor).
+"""The desk's two permission groups: 记者 (reporter) and 编辑 (editor).
+
+Accounts, not bylines: what a user may do in the admin. The roles a byline
+prints next to a name (记者, 通讯员, 摄影记者…) are `articles/bylines.py`. The
+permissions are named by app label, so this module imports nothing from the
+apps it grants them in and `people` stays a leaf.
 
 Used by the data migration that creates them and by `create_staff`, which
 re-creates them if they are missing (a flushed test database, say). Takes the
