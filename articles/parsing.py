@@ -77,7 +77,7 @@ _NAME_RE = re.compile(
 _CREDIT_SEPARATORS = re.compile(r"[\s\u3000、,，;；:：/／]+")
 # Decorations some papers put before a byline: □本报记者 李娜, ■文/图 王强.
 _BYLINE_BULLETS = "□■◎●○▲△◆◇★☆▶►"
-_BYLINE_TAIL_RE = re.compile(r"[\s\u3000]*(?:报道|采写|整理)$")
+_BYLINE_TAIL_RE = re.compile(r"[\s\u3000]*(?:摄影报道|图文报道|报道|采写|整理)$")
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})[ \t\u3000]+(?P<text>.*?)[ \t\u3000#]*$")
 _BOLD_LEAD_RE = re.compile(r"^\*\*(?P<bold>.+?)\*\*[ \t\u3000]*(?P<rest>.*)$")
 _BRACKETED_RE = re.compile(r"^(?P<before>[^(（]*?)[ \t\u3000]*[(（](?P<inside>[^)）]*)[)）]$")
@@ -117,7 +117,12 @@ _PAGE_STAFF_RE = re.compile(
 )
 # A byline printed at the end of the story: `(本报记者 李娜)`.
 _TRAILING_CREDITS_RE = re.compile(r"^[(（](?P<inside>[^)）]{2,40})[)）]$")
-_CAPTION_START = "图为"
+# Captions: 图为…, a line marked ▲, or 上图:/图①…; a credits-only line `本报记者 李娜 摄`
+# after one credits the photo.
+_CAPTION_RE = re.compile(r"^(?:[▲△]|图为|[上下左右]图[:：]|图[①-⑩一二三四五六七八九][:：]?)")
+_PHOTO_CREDIT_LINE_RE = re.compile(r"^(?P<credits>.{2,40}?)[ \t\u3000]*摄[。.]?$")
+# A column banner on a line of its own: 【民生关注】.
+_BRACKETED_COLUMN_RE = re.compile(r"^【(?P<name>[^】]{1,20})】$")
 _PHOTO_MARK_RE = re.compile(r"[ \t\u3000]*摄[。.]?$")
 _SENTENCE_BREAK = "。!?！？.;；…"
 # A paragraph ending in one of these stopped mid-sentence and goes on in the next one.
@@ -350,7 +355,7 @@ def parse_bold_byline(text):
 
 def parse_caption(text):
     """`图为…。本报特约通讯员 胡建华 摄。` → ParsedPhoto with the caption and its credits."""
-    if not text.startswith(_CAPTION_START):
+    if not _CAPTION_RE.match(text):
         return None
     mark = _PHOTO_MARK_RE.search(text)
     if not mark:
@@ -486,7 +491,12 @@ class _Parser:
                 self.page = page
                 continue
             label = parse_label(text)
-            if label is not None:
+            column = _BRACKETED_COLUMN_RE.match(text) if level_text is None else None
+            if column is not None:
+                name = column["name"].strip()
+                kind = self.decide(line, text, SECTION, HEADING_KINDS)
+                self.apply(index, line, name, kind)
+            elif label is not None:
                 kind, text = label
                 self.apply(index, line, text, self.decide(line, text, kind, HEADING_KINDS))
             elif level_text is None:
@@ -539,8 +549,7 @@ class _Parser:
             return False
         if following[0] == 1 or parse_label(following[1]) == (HEADLINE, following[1]):
             return True
-        after = self.block(index, 2)
-        return following[0] == 2 and after is not None and is_byline(after)
+        return following[0] == 2 and self.classify_h2(index + 1, following[1])[0] == HEADLINE
 
     def classify_h2(self, index, text):
         """(kind, unsure) for a `##` line, from what comes before and after it."""
@@ -634,6 +643,8 @@ class _Parser:
         if _PAGE_STAFF_RE.match(block):
             current.notes.append(block)
             return
+        if self.photo_credit_line(block):
+            return
         trailing = _TRAILING_CREDITS_RE.match(block)
         credits = parse_credits(trailing["inside"]) if trailing and not current.credits else None
         if credits and self.decide(line, block, BYLINE, LINE_KINDS, unsure=True) == BYLINE:
@@ -673,6 +684,20 @@ class _Parser:
             return self.paragraph_as_told(block)
         current.credits = credits
         self.has_byline = True
+        return True
+
+    def photo_credit_line(self, block):
+        """`本报记者 李娜 摄` on its own line: the credit of the caption just before it."""
+        match = _PHOTO_CREDIT_LINE_RE.match(block)
+        photos = self.current.photos
+        if not match or not photos or photos[-1].credits:
+            return False
+        credits = parse_credits(match["credits"])
+        if not credits:
+            return False
+        photos[-1].credits = credits
+        prefix = "图片说明没有可识别的摄影者署名:"
+        self.current.notes = [n for n in self.current.notes if n != prefix + photos[-1].caption]
         return True
 
     def paragraph_as_told(self, block):

@@ -283,3 +283,24 @@ def test_byline_roles_come_from_one_list():
     for word in Role.values:
         credits = parse_credits(f"{word} 李娜")
         assert [(c.name, c.role) for c in credits] == [("李娜", word)]
+
+
+def test_bracketed_column_lines_and_marked_captions_with_a_credit_line():
+    text = (
+        "# 甲\n\n正文。\n\n【民生关注】\n\n## 老旧小区换新颜\n\n今年改造86个小区。\n\n"
+        "▲ 改造后的小区焕然一新。\n\n本报记者 李娜 摄\n\n"
+        "上图:居民在新建的口袋公园休闲。 通讯员 王强 摄\n"
+    )
+    first, second = parse_issue(text).articles
+    assert first.section is None and paragraphs(first) == ["正文。"]
+    assert (second.headline, second.section) == ("老旧小区换新颜", "民生关注")
+    assert [(p.caption, credits_of(p)) for p in second.photos] == [
+        ("▲ 改造后的小区焕然一新。", [("李娜", "记者", True)]),
+        ("上图：居民在新建的口袋公园休闲。", [("王强", "通讯员", False)]),
+    ]
+    assert paragraphs(second) == ["今年改造86个小区。"] and second.notes == []
+
+
+def test_photo_report_byline_tail():
+    (article,) = parse_issue("# 标题\n\n本报记者 李娜 摄影报道\n\n正文。\n").articles
+    assert credits_of(article) == [("李娜", "记者", True)]
