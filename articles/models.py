@@ -20,6 +20,7 @@ from articles.bylines import BYLINE_ROLES
 from articles.images import PhotoImageField, delete_files_on_commit, rendition_paths
 from newsroom.dates import DateInRange
 from newsroom.text import pinyin_slug, unique_slugs
+from people.models import Person
 
 # What the database itself refuses, whatever NEWSROOM_EARLIEST_DATE and _LATEST_DATE say: never a
 # BC or five-digit year, which PostgreSQL stores and psycopg cannot read back.
@@ -684,6 +685,18 @@ class DeskRemoval(models.Model):
 
     def __str__(self):
         return self.headline
+
+
+def people_with_published_work():
+    """People credited on a published article, in its byline or for one of its photos.
+
+    Here rather than on Person: `people` is a leaf app that knows nothing of articles.
+    """
+    published = Article.objects.published()
+    return Person.objects.filter(
+        Exists(Credit.objects.filter(person=OuterRef("pk"), article__in=published))
+        | Exists(PhotoCredit.objects.filter(person=OuterRef("pk"), photo__article__in=published))
+    )
 
 
 class IssueImport(models.Model):

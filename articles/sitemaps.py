@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Issue, Section
-from people.models import Person
+from articles.models import Article, Issue, Section, people_with_published_work
 
 
 class ArticleSitemap(Sitemap):
@@ -50,7 +49,7 @@ class PersonSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Person.objects.with_published_work().order_by("pk")
+        return people_with_published_work().order_by("pk")
 
 
 class IssueSitemap(Sitemap):

@@ -51,7 +51,7 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
     path("preview/<str:token>/", shared_preview, name="article_shared_preview"),
-    path("people/", include("people.urls")),
+    path("people/", include("articles.people_urls")),
     path("", include("articles.urls")),
 ]
 

@@ -1,23 +1,8 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from newsroom.text import pinyin_sort_key, unique_slugs
-
-
-class PersonQuerySet(models.QuerySet):
-    def with_published_work(self):
-        """People credited on a published article, in its byline or for one of its photos."""
-        from articles.models import Article, Credit, PhotoCredit
-
-        published = Article.objects.published()
-        return self.filter(
-            Exists(Credit.objects.filter(person=OuterRef("pk"), article__in=published))
-            | Exists(
-                PhotoCredit.objects.filter(person=OuterRef("pk"), photo__article__in=published)
-            )
-        )
 
 
 class Person(models.Model):
@@ -43,8 +28,6 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
-
-    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = "人员"

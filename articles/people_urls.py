@@ -1,7 +1,12 @@
+"""Person pages and their feeds, under /people/ with the `people` namespace.
+
+They live with the articles because they list articles; `people` itself stays a leaf.
+"""
+
 from django.urls import path
 
+from articles import views
 from articles.feeds import PersonAtomFeed, PersonFeed
-from people import views
 
 app_name = "people"
 
