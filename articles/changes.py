@@ -1,15 +1,17 @@
 """The one path every change to public content takes.
 
-Admin saves, workflow steps, the importer and model signals all call
-`content_changed()`. When the writer's transaction commits, once per
-transaction however many rows it touched:
+Admin saves, workflow steps, the importer, tasks and model signals all call
+`content_changed()`. At once, inside the writer's transaction (so the index
+never disagrees with what was committed, even if the process dies right after
+the commit), the search index is brought up to date for the changed articles
+(articles/search.py). When the transaction commits, once per transaction
+however many rows it touched:
 
-- the shared content generation is bumped (articles/page_cache.py), so every
-  process serves fresh pages from its next request on;
+- the change is recorded with the cache tags it touches (articles/page_cache.py):
+  the pages that show the changed articles are re-rendered on their next
+  request in every process, and every other cached page is left alone;
 - if NEWSROOM_PURGE_URL is set, a background task tells the CDN which URLs
   changed (`purge_cdn`).
-
-Search indexing keeps its own schedule (articles/search.py).
 """
 
 import json
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.tasks import task
 
-from articles import page_cache
+from articles import page_cache, search
 from articles.models import Article
 
 logger = logging.getLogger(__name__)
@@ -43,19 +45,25 @@ class _Batch:
     """What the writer changed since the last flush."""
 
     def __init__(self):
-        self.article_ids = set()
+        self.edited = set()  # articles whose own content changed
+        self.listed = set()  # articles that joined, left or moved in lists
+        self.tags = set()
         self.paths = set()
 
     def flush(self):
-        page_cache.bump()
+        tags = set(self.tags)
+        tags |= page_cache.tags_for_articles(self.listed, listed=True) if self.listed else set()
+        tags |= page_cache.tags_for_articles(self.edited - self.listed, listed=False)
+        if tags:
+            page_cache.record_change(tags, navigation=bool(self.listed))
         page_cache.forget_copy()
         if settings.NEWSROOM_PURGE_URL:
             try:
-                purge_cdn.enqueue(changed_urls(self.article_ids, self.paths))
+                purge_cdn.enqueue(changed_urls(self.edited | self.listed, self.paths))
             except Exception:  # noqa: BLE001 - the change is committed; the CDN expires it soon
                 logger.exception("could not queue the CDN purge")
-        # Every process re-reads the generation at least this often: once this returns, no
-        # process answers a new request from a copy older than the change (page_cache).
+        # Every process re-reads the change log at least this often: once this returns, no
+        # process answers a new request without knowing of the change (page_cache).
         time.sleep(settings.NEWSROOM_GENERATION_WAIT)
 
 
@@ -63,24 +71,38 @@ class _Batch:
 _pending = {}
 
 
-def content_changed(articles=(), paths=()):
-    """Call after any change readers could see. `articles`: Article instances or ids.
+def content_changed(articles=(), *, listed=True, reindex=True, tags=(), everything=False, paths=()):
+    """Call after any change readers could see.
+
+    `articles`: Article instances or ids whose content changed. `listed`: whether the change
+    may alter which articles a list shows or their order (a new, deleted, published,
+    withdrawn or moved article); False for an edit in place (text, a credit, a photo).
+    `reindex`: whether their search documents must follow. `tags`: further cache tags
+    touched (a person's or a tag's name); `everything`: navigation-wide (a column added,
+    renamed or removed), every cached page goes.
 
     Every call registers a commit hook, but the first hook to run flushes everything pending
-    and the rest find nothing: one bump and one purge per transaction. (A batch left by a
-    rolled-back transaction is flushed with the next commit: one bump too many, never too few.)
+    and the rest find nothing: one change and one purge per transaction. (A batch left by a
+    rolled-back transaction is flushed with the next commit: more re-rendering, never less.)
     """
     key = id(connection)
     batch = _pending.setdefault(key, _Batch())
+    ids = set()
     for article in articles:
-        if isinstance(article, Article):
-            batch.article_ids.add(article.pk)
-            if settings.NEWSROOM_PURGE_URL:
-                # A deleted article's page cannot be looked up later: take its URLs now (only
-                # for the purge: it may cost a query for the column and the issue).
-                batch.paths.update(article_paths(article))
-        elif article is not None:
-            batch.article_ids.add(article)
+        pk = article.pk if isinstance(article, Article) else article
+        if pk is None:
+            continue
+        ids.add(pk)
+        if isinstance(article, Article) and settings.NEWSROOM_PURGE_URL:
+            # A deleted article's page cannot be looked up later: take its URLs now (only
+            # for the purge: it may cost a query for the column and the issue).
+            batch.paths.update(article_paths(article))
+    (batch.listed if listed else batch.edited).update(ids)
+    if reindex and ids:
+        search.index_articles(ids)
+    batch.tags.update(tags)
+    if everything:
+        batch.tags.add(page_cache.EVERYTHING)
     batch.paths.update(paths)
     transaction.on_commit(lambda: _flush(key))
 

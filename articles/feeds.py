@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from articles import page_cache
 from articles.models import Article, Section
 from people.models import Person
 
@@ -40,8 +41,15 @@ class LatestArticlesFeed(Feed):
     def articles(self, obj):
         return Article.objects.published()
 
+    def cache_tags(self, obj):
+        """What, besides its items, decides which articles the feed lists (page_cache)."""
+        return [page_cache.LISTS]
+
     def items(self, obj=None):
-        return self.articles(obj).with_credits()[:FEED_LENGTH]
+        items = list(self.articles(obj).with_credits()[:FEED_LENGTH])
+        page_cache.depends_on(*self.cache_tags(obj))
+        page_cache.shows(items, bylines=True)
+        return items
 
     def item_title(self, item):
         return item.headline
@@ -86,6 +94,9 @@ class SectionFeed(LatestArticlesFeed):
     def articles(self, obj):
         return Article.objects.published().filter(section=obj)
 
+    def cache_tags(self, obj):
+        return [page_cache.section_tag(obj.pk)]
+
 
 class SectionAtomFeed(SectionFeed):
     feed_type = ChineseAtomFeed
@@ -111,6 +122,9 @@ class PersonFeed(LatestArticlesFeed):
 
     def articles(self, obj):
         return Article.objects.published().credited_to(obj)
+
+    def cache_tags(self, obj):
+        return [page_cache.person_tag(obj.pk)]
 
 
 class PersonAtomFeed(PersonFeed):

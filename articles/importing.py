@@ -385,23 +385,9 @@ def import_parsed_issue(
         article.updated_at = now
     Article.objects.bulk_update(to_publish, ["status", "published_at", "updated_at"])
     _create_parts(to_create + to_update, lookups, report)
-    # Bulk writes send no signals: keep the search index and cached navigation current ourselves.
+    # Bulk writes send no signals: new names join the segmenter's dictionary before the
+    # articles are indexed, which content_changed() does with the rest of the change.
     search.add_words([*lookups.people, *lookups.sections])
-    # New articles are indexed from what was just parsed; updated ones may carry editors' tags.
-    search.write_documents(
-        [
-            search.make_document(
-                article.pk,
-                [parsed.kicker, parsed.headline, parsed.subheadline],
-                [c.name for c in parsed.credits]
-                + [c.name for photo in parsed.photos for c in photo.credits]
-                + [parsed.section],
-                [b.text for b in parsed.body] + [photo.caption for photo in parsed.photos],
-            )
-            for article, parsed in to_create
-        ]
-    )
-    search.index_articles([article.pk for article, _ in to_update])
     changed = [a for a, _ in to_create] + updated_articles + to_publish
     if changed:
         content_changed(changed)

@@ -650,15 +650,23 @@ class PhotoCredit(CreditBase):
 class ContentState(models.Model):
     """One row: the generation of everything readers see, shared by every process.
 
-    Every change to public content bumps `generation` (articles/changes.py); cached pages
-    are stored under the generation they were rendered in, so a page cached in any process
-    is never served after a change made in any other. `next_due` is when the next scheduled
-    article goes public, which bumps the generation too.
+    Every change to public content takes the next generation and records what it
+    touched as a ContentChange (articles/page_cache.py); `next_due` is when the next
+    scheduled article goes public, which is a change too. Changes older than
+    `pruned_through` have been deleted: a process that knew less than that forgets
+    everything it cached before it.
     """
 
     generation = models.BigIntegerField("内容版本", default=1)
     changed_at = models.DateTimeField("最近变动", default=timezone.now)
     next_due = models.DateTimeField("下一篇定时稿件的发布时间", null=True, blank=True)
+    pruned_through = models.BigIntegerField("已清理到的版本", default=0)
+    navigation = models.CharField(
+        "栏目导航摘要",
+        max_length=64,
+        blank=True,
+        help_text="有已发布稿件的栏目:变了就是全站的变动(每页都显示栏目导航)。",
+    )
 
     class Meta:
         verbose_name = "内容版本"
@@ -666,6 +674,26 @@ class ContentState(models.Model):
 
     def __str__(self):
         return f"第 {self.generation} 版"
+
+
+class ContentChange(models.Model):
+    """One committed change: its generation and the cache tags of the pages it may alter.
+
+    Tags name what a page shows (articles/page_cache.py): "a:12" article 12, "i:3" the
+    articles of issue 3, "s:…", "p:…", "t:…" for columns, people and tags, "lists" for
+    the site-wide lists, "text" for any article text, "*" for everything.
+    """
+
+    generation = models.BigIntegerField("内容版本", unique=True)
+    tags = models.JSONField("缓存标签", default=list)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "内容变动"
+        verbose_name_plural = "内容变动"
+
+    def __str__(self):
+        return f"第 {self.generation} 版:{' '.join(self.tags)}"
 
 
 class DeskRemoval(models.Model):

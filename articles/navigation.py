@@ -4,13 +4,14 @@ from django.core.cache import cache
 
 from articles.models import Section
 
-# Stored under the content generation, so a change made in any process shows at once.
+# Stored under the generation of the last change to the columns (page_cache.navigation_version),
+# so a change made in any process shows at once.
 NAV_CACHE_SECONDS = 300
 
 
-def nav_sections(generation):
+def nav_sections(version):
     """(name, url) of every column with published work."""
-    key = f"articles:nav-sections:{generation}"
+    key = f"articles:nav-sections:{version}"
     sections = cache.get(key)
     if sections is None:
         sections = [

@@ -1,22 +1,33 @@
-"""Whole-page caching for readers, correct in every process.
+"""Whole-page caching for readers, correct in every process, invalidated page by page.
 
 Anonymous GET requests for public pages are served from the application cache
-(local memory per process, or Redis when REDIS_URL is set). What is current is
-decided by one row in the database, `ContentState`: every change made in any
-process (an admin request in any worker, `import_issue`, a shell) bumps its
-generation when it commits, and a cached page is stored under the generation
-it was rendered in. The row also holds when the next scheduled article is due;
-reaching it bumps the generation too.
+(local memory per process, or Redis when REDIS_URL is set).
 
-Reading that row on every request would cost a loopback round trip per cached
-page (measured: a third of the cached page's throughput). Instead each process
-re-reads it when its copy is older than GENERATION_WAIT seconds, and every writer
-waits that long after its commit before it returns (articles/changes.py). So any
-request that starts after a change has returned (the admin's response, the end
-of `import_issue`) is answered from a copy read after the commit, in every
-process on every machine: correct for everything that follows a change, with no
-setting a deployer could forget, at the price of a pause too short for an editor
-to notice.
+What a page shows is named by cache tags, declared by its view while it renders
+(`depends_on`, `shows`): "a:12" for article 12's own content, "i:3", "s:5",
+"p:7", "t:9" for which articles an issue, column, person or tag has (and their
+names), "lists" for the site-wide lists (front page, feeds, sitemaps, archive),
+"text" for any article's text (search results). A page that declares nothing
+depends on everything.
+
+Every change, made in any process (an admin request in any worker,
+`import_issue`, a shell), is recorded when its transaction commits as a
+ContentChange row: the next generation and the tags it touched
+(articles/changes.py says which). A cached page keeps the generation it was
+rendered in and its tags; it is served only while none of its tags has changed
+since. Navigation-wide changes (a column added, renamed or removed) carry "*"
+and retire every page cached before them. Generations are taken under a lock
+on the ContentState row, so changes commit in generation order and a process
+that has read change N has read every change before it.
+
+Reading the change log on every request would cost a round trip per cached page
+(measured: a third of the cached page's throughput). Instead each process reads
+the changes since its last look when that look is older than GENERATION_WAIT
+seconds, and every writer waits that long after its commit before it returns. So
+any request that starts after a change has returned (the admin's response, the
+end of `import_issue`) is answered with that change known, in every process on
+every machine. A scheduled article coming due is a change like any other,
+recorded by the first process that notices.
 
 Cache keys drop tracking parameters (utm_*, WeChat's from/isappinstalled, …)
 and every parameter a page does not read, so shared links do not bypass the
@@ -27,25 +38,61 @@ served uncached (newsroom/cache.py).
 
 import hashlib
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Subquery, Value
-from django.db.models.functions import Greatest
+from django.db import connection, transaction
+from django.db.models import Subquery
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
-from articles.models import Article, ContentState
+from articles.models import (
+    Article,
+    ContentChange,
+    ContentState,
+    Credit,
+    PhotoCredit,
+    Section,
+)
 
 STATE_PK = 1
 UNCACHED_PREFIXES = ("/admin/", "/preview/", "/static/", "/media/", "/healthz", "/bench/")
 # Pagination: the only parameters a page reads unless its view lists more (cache_query_params).
 DEFAULT_QUERY_PARAMS = frozenset({"page", "p"})
+
+EVERYTHING = "*"
+LISTS = "lists"
+TEXT = "text"
+# Changes are kept this long: longer than any page stays cached, so a process that starts
+# (a deploy) learns what changed since the pages in a shared cache were rendered.
+CHANGE_RETENTION = timedelta(hours=1)
+PRUNE_EVERY = 64
+
+
+def article_tag(pk):
+    return f"a:{pk}"
+
+
+def issue_tag(pk):
+    return f"i:{pk}"
+
+
+def section_tag(pk):
+    return f"s:{pk}"
+
+
+def person_tag(pk):
+    return f"p:{pk}"
+
+
+def tag_tag(pk):
+    return f"t:{pk}"
 
 
 @dataclass(frozen=True)
@@ -63,59 +110,204 @@ def _next_due():
     )
 
 
-def bump(only_if_due=None):
-    """Every cached page is stale from now on. With `only_if_due`, only if nobody bumped since."""
-    rows = ContentState.objects.filter(pk=STATE_PK)
-    if only_if_due is not None:
-        rows = rows.filter(next_due=only_if_due)
-    # Never a number used before, even after a database restored from a backup: pages cached
-    # under the generations that followed the backup must never be served again.
-    updated = rows.update(
-        generation=Greatest(F("generation") + 1, Value(time.time_ns() // 1000)),
-        changed_at=timezone.now(),
-        next_due=_next_due(),
+def navigation_digest():
+    """What the masthead's column navigation shows, as a digest (articles/navigation.py)."""
+    columns = Section.objects.with_published_articles().values_list("pk", "name", "slug")
+    return hashlib.sha256(repr(list(columns)).encode()).hexdigest()
+
+
+def record_change(tags, only_if_due=None, navigation=False):
+    """Take the next generation for a change to `tags` (committed already by the writer).
+
+    With `navigation`, the change may have given a column its first published article or
+    taken its last: if the masthead's columns differ, every page changes. With
+    `only_if_due`, only if the next scheduled article is still that one (another process
+    may have recorded it first). Returns the generation, or None.
+    """
+    with transaction.atomic():
+        # The row lock orders changes: generation N commits before N+1 can be taken.
+        state = ContentState.objects.select_for_update().filter(pk=STATE_PK).first()
+        if state is None:
+            # A new row (a new or flushed database) starts from the clock, never at a
+            # generation that pages cached from an earlier row may still be stored under.
+            state, _ = ContentState.objects.get_or_create(
+                pk=STATE_PK, defaults={"generation": time.time_ns() // 1000}
+            )
+        if only_if_due is not None and state.next_due != only_if_due:
+            return None
+        # Never a number used before, even after a database restored from a backup: pages
+        # cached under the generations that followed the backup must never be served again.
+        generation = max(state.generation + 1, time.time_ns() // 1000)
+        now = timezone.now()
+        fields = {"generation": generation, "changed_at": now, "next_due": _next_due()}
+        if navigation:
+            digest = navigation_digest()
+            if digest != state.navigation:
+                fields["navigation"] = digest
+                tags = [*tags, EVERYTHING]
+        if generation % PRUNE_EVERY == 0:
+            old = ContentChange.objects.filter(at__lt=now - CHANGE_RETENTION)
+            newest_old = old.order_by("-generation").values_list("generation", flat=True).first()
+            if newest_old is not None:
+                old.delete()
+                fields["pruned_through"] = newest_old
+        ContentState.objects.filter(pk=STATE_PK).update(**fields)
+        ContentChange.objects.create(generation=generation, tags=sorted(set(tags)), at=now)
+    return generation
+
+
+def bump():
+    """Every cached page is stale from now on."""
+    return record_change([EVERYTHING])
+
+
+def tags_for_articles(pks, listed=True):
+    """The tags a change to these articles touches, read as they are now (after the commit).
+
+    An edit in place touches the article's own pages and the text search reads; a change
+    to which articles a list shows (new, published, withdrawn, moved, deleted) touches the
+    lists of its issue, column, people and tags and the site-wide ones too. Pages that
+    showed the article before it moved depend on its own tag, so they follow as well.
+    """
+    pks = [pk for pk in set(pks) if pk is not None]
+    tags = {article_tag(pk) for pk in pks} | {TEXT}
+    if not listed or not pks:
+        return tags
+    tags.add(LISTS)
+    for issue_id, section_id in Article.objects.filter(pk__in=pks).values_list(
+        "issue_id", "section_id"
+    ):
+        if issue_id:
+            tags.add(issue_tag(issue_id))
+        if section_id:
+            tags.add(section_tag(section_id))
+    people = Credit.objects.filter(article__in=pks).values_list("person_id", flat=True)
+    photo_people = PhotoCredit.objects.filter(photo__article__in=pks).values_list(
+        "person_id", flat=True
     )
-    if not updated and only_if_due is None:
-        # A new row (a new or flushed database) starts from the clock, never at a generation
-        # that entries cached from an earlier row may still be stored under.
-        ContentState.objects.get_or_create(
-            pk=STATE_PK, defaults={"generation": time.time_ns() // 1000}
-        )
-        bump()
-
-
-# This process's copy of the row: (monotonic time before it was read, values).
-_copy = {"read_at": float("-inf"), "values": None}
-
-
-def _read_row():
-    read_at = time.monotonic()  # before the query: the copy is at least this fresh
-    row = ContentState.objects.filter(pk=STATE_PK).values_list(
-        "generation", "changed_at", "next_due"
+    tags |= {person_tag(pk) for pk in [*people, *photo_people]}
+    tag_ids = Article.tags.through.objects.filter(object_id__in=pks).values_list(
+        "tag_id", flat=True
     )
-    values = row.first()
-    if values is None:
-        bump()
-        values = row.first()
-    _copy.update(read_at=read_at, values=values)
-    return values
+    tags |= {tag_tag(pk) for pk in tag_ids}
+    return tags
+
+
+# What this process knows of the change log.
+_known = {
+    "read_at": float("-inf"),  # monotonic time before the last look
+    "generation": None,  # the newest change seen
+    "floor": 0,  # pages rendered before this generation are not served
+    "versions": {},  # tag → generation of its latest change
+    "state": None,  # (generation, changed_at, next_due)
+}
 
 
 def forget_copy():
-    """This process made a change: its next request reads the row again."""
-    _copy.update(read_at=float("-inf"), values=None)
+    """This process made a change: its next request reads the log again, whatever its age."""
+    _known["read_at"] = float("-inf")
+
+
+def reset():
+    """Forget everything learnt from the log (a test's database was rolled back under it)."""
+    _known.update(read_at=float("-inf"), generation=None, floor=0, versions={}, state=None)
+
+
+def _log_since(seen):
+    """The state row and every change after `seen`, in one statement (one snapshot)."""
+    state, change = ContentState._meta.db_table, ContentChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.generation, s.changed_at, s.next_due, s.pruned_through,"  # noqa: S608
+            f" c.generation, c.tags FROM {state} s"
+            f" LEFT JOIN {change} c ON c.generation > %s WHERE s.id = %s ORDER BY c.generation",
+            [seen, STATE_PK],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    converters = connection.ops.get_db_converters
+    first = rows[0]
+    state_values = [
+        _convert(converters, ContentState._meta.get_field(name), value)
+        for name, value in zip(
+            ["generation", "changed_at", "next_due", "pruned_through"], first[:4], strict=True
+        )
+    ]
+    tags_field = ContentChange._meta.get_field("tags")
+    changes = [
+        (generation, tags_field.from_db_value(tags, None, connection))
+        for *_, generation, tags in rows
+        if generation is not None
+    ]
+    return state_values, changes
+
+
+def _convert(converters, field, value):
+    for converter in converters(field.get_col(field.model._meta.db_table)):
+        value = converter(value, None, connection)
+    return value
+
+
+def _read_changes():
+    read_at = time.monotonic()  # before the query: what it returns is at least this fresh
+    seen = _known["generation"]
+    state_values, changes = _log_since(seen if seen is not None else -1)
+    if state_values is None:
+        bump()
+        return _read_changes()
+    generation, changed_at, next_due, pruned_through = state_values
+    if seen is None or seen < pruned_through:
+        # New, or away longer than the log is kept: what came before it is unknown.
+        _known.update(versions={}, floor=max(pruned_through, _known["floor"]))
+    versions = _known["versions"]
+    for change_generation, tags in changes:
+        if change_generation <= pruned_through and seen is None:
+            continue
+        if EVERYTHING in tags:
+            _known["floor"] = change_generation
+            versions.clear()
+        else:
+            for tag in tags:
+                versions[tag] = change_generation
+        generation = max(generation, change_generation)
+    _known.update(read_at=read_at, generation=generation, state=(generation, changed_at, next_due))
+    return _known["state"]
 
 
 def current_state():
-    """The shared generation, as of at most GENERATION_WAIT seconds ago (see the docstring)."""
-    values = _copy["values"]
-    if values is None or time.monotonic() - _copy["read_at"] >= settings.NEWSROOM_GENERATION_WAIT:
-        values = _read_row()
-    generation, changed_at, next_due = values
+    """The newest generation this process knows, as of at most GENERATION_WAIT seconds ago."""
+    state = _known["state"]
+    if state is None or time.monotonic() - _known["read_at"] >= settings.NEWSROOM_GENERATION_WAIT:
+        state = _read_changes()
+    generation, changed_at, next_due = state
     if next_due is not None and next_due <= timezone.now():
-        bump(only_if_due=next_due)
-        generation, changed_at, next_due = _read_row()
+        due = Article.objects.filter(
+            status=Article.Status.PUBLISHED,
+            published_at__gte=next_due,
+            published_at__lte=timezone.now(),
+        ).values_list("pk", flat=True)
+        tags = tags_for_articles(list(due))
+        if record_change(tags, only_if_due=next_due, navigation=True) is None:
+            # Someone else recorded it; make sure this process reads their change.
+            _known["read_at"] = float("-inf")
+        generation, changed_at, next_due = _read_changes()
     return State(generation, changed_at)
+
+
+def navigation_version():
+    """Changes to the masthead's columns are changes to everything: the last one's generation."""
+    return _known["floor"]
+
+
+def still_fresh(rendered_generation, tags):
+    """Whether a page rendered in that generation, showing `tags`, is still what readers see."""
+    if rendered_generation < _known["floor"]:
+        return False
+    if tags is None:
+        return rendered_generation >= _known["generation"]
+    versions = _known["versions"]
+    return all(versions.get(tag, 0) <= rendered_generation for tag in tags)
 
 
 def state_for(request):
@@ -124,6 +316,30 @@ def state_for(request):
     if state is None:
         state = request.content_state = current_state()
     return state
+
+
+# The tags of the page being rendered in this thread or task (None: not collecting).
+_page_tags = ContextVar("page_tags", default=None)
+
+
+def depends_on(*tags):
+    """Declare, while rendering, what the page shows: it is re-rendered when any of these change."""
+    collected = _page_tags.get()
+    if collected is not None:
+        collected.update(tags)
+
+
+def shows(articles, bylines=False):
+    """The page lists these articles: their own changes re-render it.
+
+    With `bylines`, it prints their credited names too (prefetched with `with_credits()`),
+    so renaming one of those people re-renders it as well.
+    """
+    depends_on(*(article_tag(article.pk) for article in articles))
+    if bylines:
+        depends_on(
+            *(person_tag(c.person_id) for article in articles for c in article.credits.all())
+        )
 
 
 def allowed_query_params(path):
@@ -135,7 +351,7 @@ def allowed_query_params(path):
     return DEFAULT_QUERY_PARAMS | frozenset(getattr(view, "cache_query_params", ()))
 
 
-def cache_key(request, generation):
+def cache_key(request):
     """The page's key: host, path and only the parameters the page reads, in a fixed order."""
     allowed = allowed_query_params(request.path_info)
     params = sorted(
@@ -143,7 +359,7 @@ def cache_key(request, generation):
     )
     query = "&".join(f"{key}={value}" for key, value in params)
     raw = f"{request.get_host()}{request.path}?{query}"
-    return f"page:{generation}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return f"page:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 class PublicPageCacheMiddleware:
@@ -158,23 +374,30 @@ class PublicPageCacheMiddleware:
             return response
         state = state_for(request)
         use_cache = settings.NEWSROOM_PAGE_CACHE
-        key = cache_key(request, state.generation) if use_cache else None
+        key = cache_key(request) if use_cache else None
         cached = cache.get(key) if use_cache else None
         if cached is not None:
-            content, status, headers = cached
-            response = HttpResponse(content, status=status)
-            for name, value in headers:
-                response[name] = value
-            response["X-Page-Cache"] = "hit"
-            return response
-        response = self.get_response(request)
+            generation, tags, content, status, headers = cached
+            if still_fresh(generation, tags):
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response[name] = value
+                response["X-Page-Cache"] = "hit"
+                return response
+        collected = set()
+        token = _page_tags.set(collected)
+        try:
+            response = self.get_response(request)
+        finally:
+            _page_tags.reset(token)
         if self.cacheable_response(response):
             self.add_caching_headers(response, state)
             if use_cache:
                 headers = list(response.items())
+                entry = (state.generation, frozenset(collected) or None)
                 cache.set(
                     key,
-                    (response.content, response.status_code, headers),
+                    (*entry, response.content, response.status_code, headers),
                     settings.NEWSROOM_PAGE_CACHE_SECONDS,
                 )
                 response["X-Page-Cache"] = "miss"
@@ -190,11 +413,10 @@ class PublicPageCacheMiddleware:
             s_maxage=settings.NEWSROOM_SHARED_MAX_AGE,
             stale_while_revalidate=settings.NEWSROOM_STALE_WHILE_REVALIDATE,
         )
-        # Any change anywhere may change what this page shows (navigation, neighbours, lists),
-        # and every change moves changed_at: a validator that misses none of them.
+        # The last change anywhere: never earlier than a change this page shows.
         response["Last-Modified"] = http_date(state.changed_at.timestamp())
         digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
-        response["ETag"] = f'"{state.generation}-{digest}"'
+        response["ETag"] = f'"{digest}"'
 
     @staticmethod
     def public_request(request):

@@ -11,7 +11,7 @@ query time, and hand PostgreSQL space-separated words:
 
 Every person's name and column name is in the segmenter's dictionary, so
 狄雅莉 or 霍林郭勒 stay whole. The index is updated for the articles a save
-or an import touches, after its transaction commits; renaming a column, person
+or an import touches, after its transaction commits (articles/changes.py); renaming a column, person
 or tag re-indexes the articles carrying it, by background tasks when they are
 many (articles/tasks.py); `rebuild_search_index` redoes the whole archive.
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, FloatField, Prefetch
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -153,10 +153,18 @@ def make_document(pk, titles, names, texts):
 
 
 def index_articles(pks):
-    """Bring the index up to date for these articles, reading them from the database."""
+    """Bring the index up to date for these articles, reading them from the database.
+
+    Articles that no longer exist leave the index (PostgreSQL keeps the vector in the row).
+    """
     pks = sorted(set(pks))
     for start in range(0, len(pks), BATCH):
-        write_documents(list(documents(pks[start : start + BATCH])))
+        chunk = pks[start : start + BATCH]
+        docs = list(documents(chunk))
+        if connection.vendor == "postgresql":
+            _write_postgresql(docs)
+        else:
+            _write_sqlite(chunk, docs)
 
 
 def write_documents(docs):
@@ -197,30 +205,6 @@ def _write_sqlite(pks, docs):
             "INSERT INTO articles_search (rowid, title, names, body) VALUES (%s, %s, %s, %s)",
             [(d.pk, d.title, d.names, d.body) for d in docs],
         )
-
-
-_pending = threading.local()
-
-
-def schedule(pks):
-    """Index these articles once the current transaction commits.
-
-    Saves in one transaction pile their articles up; the first commit callback
-    indexes them all and the rest find nothing left to do. A rolled-back
-    transaction's articles are just re-indexed by the next one, which is harmless.
-    """
-    pending = getattr(_pending, "pks", None)
-    if pending is None:
-        pending = _pending.pks = set()
-    pending.update(pk for pk in pks if pk)
-    transaction.on_commit(_flush)
-
-
-def _flush():
-    pending = getattr(_pending, "pks", None) or set()
-    pks, _pending.pks = set(pending), set()
-    if pks:
-        index_articles(pks)
 
 
 # Querying -------------------------------------------------------------------------------

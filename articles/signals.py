@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from articles import revisions, search, tasks
+from articles import page_cache, revisions, search, tasks
 from articles.changes import content_changed
 from articles.images import delete_files_on_commit
 from articles.models import (
@@ -20,11 +20,39 @@ from articles.models import (
 )
 from people.models import Person
 
-# What readers see: every change goes through content_changed(), once per transaction.
+# What readers see: every change goes through content_changed(), once per transaction; it
+# also keeps the search index current.
+
+# What decides which lists an article is in, and where: a save that changes none of these
+# is an edit in place, and re-renders only the pages that show the article.
+LISTING_FIELDS = ("status", "published_at", "section_id", "issue_id", "position", "page_number")
 
 
-@receiver([post_save, post_delete], sender=Article)
-def article_changed(sender, instance, **kwargs):
+@receiver(pre_save, sender=Article)
+def remember_listing(sender, instance, **kwargs):
+    if instance.pk:
+        stored = sender.objects.filter(pk=instance.pk).values_list(*LISTING_FIELDS).first()
+        _stored_listing.value = {**_listings(), instance.pk: stored}
+
+
+# The listing fields as stored before a save, per thread, read once by article_saved below.
+_stored_listing = threading.local()
+
+
+def _listings():
+    return getattr(_stored_listing, "value", {})
+
+
+@receiver(post_save, sender=Article)
+def article_saved(sender, instance, created, **kwargs):
+    stored = _listings().get(instance.pk)
+    _stored_listing.value = {k: v for k, v in _listings().items() if k != instance.pk}
+    current = tuple(getattr(instance, field) for field in LISTING_FIELDS)
+    content_changed([instance], listed=created or stored != current)
+
+
+@receiver(post_delete, sender=Article)
+def article_deleted(sender, instance, **kwargs):
     content_changed([instance])
 
 
@@ -41,57 +69,70 @@ def remember_deleted_import(sender, instance, **kwargs):
         )
 
 
-@receiver([post_save, post_delete], sender=Credit)
 @receiver([post_save, post_delete], sender=Photo)
 @receiver([post_save, post_delete], sender=Correction)
-def article_part_changed_for_readers(sender, instance, **kwargs):
-    content_changed([instance.article_id])
-
-
-@receiver([post_save, post_delete], sender=Issue)
-@receiver([post_save, post_delete], sender=Section)
-@receiver([post_save, post_delete], sender=Person)
-def page_owner_changed(sender, instance, **kwargs):
-    has_page = getattr(instance, "slug", True)  # an issue's page is its date; the rest need a slug
-    content_changed(paths=[instance.get_absolute_url()] if has_page else [])
-
-
-@receiver([post_save, post_delete], sender=Tag)
-def tag_changed(sender, instance, **kwargs):
-    content_changed(paths=[tag_path(instance.slug)] if instance.slug else [])
-
-
-@receiver([post_save, post_delete], sender=TaggedItem)
-def article_tagged(sender, instance, **kwargs):
-    content_changed([instance.object_id], paths=[tag_path(instance.tag.slug)])
-
-
-def tag_path(slug):
-    return reverse("articles:tag_detail", kwargs={"slug": slug})
-
-
-# Search index: the articles a save touches, indexed once its transaction commits.
-
-
-@receiver(post_save, sender=Article)
-def article_saved(sender, instance, **kwargs):
-    search.schedule([instance.pk])
+def article_part_changed(sender, instance, **kwargs):
+    content_changed([instance.article_id], listed=False)
 
 
 @receiver([post_save, post_delete], sender=Credit)
-@receiver([post_save, post_delete], sender=Photo)
-def article_part_changed(sender, instance, **kwargs):
-    search.schedule([instance.article_id])
+def credit_changed(sender, instance, **kwargs):
+    # The person's page lists the article now (or no longer: that page shows the article).
+    content_changed(
+        [instance.article_id], listed=False, tags=[page_cache.person_tag(instance.person_id)]
+    )
 
 
 @receiver([post_save, post_delete], sender=PhotoCredit)
 def photo_credit_changed(sender, instance, **kwargs):
-    """Readers' pages and the index both follow a photo credit: one look-up of its article."""
-    article_ids = list(
-        Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
+    article_ids = Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
+    content_changed(
+        list(article_ids), listed=False, tags=[page_cache.person_tag(instance.person_id)]
     )
-    content_changed(article_ids)
-    search.schedule(article_ids)
+
+
+@receiver([post_save, post_delete], sender=Issue)
+def issue_changed(sender, instance, **kwargs):
+    content_changed(
+        tags=[page_cache.issue_tag(instance.pk), page_cache.LISTS],
+        paths=[instance.get_absolute_url()],
+    )
+
+
+@receiver([post_save, post_delete], sender=Section)
+def section_changed(sender, instance, **kwargs):
+    # Columns are the site's navigation: every page shows them.
+    content_changed(everything=True, paths=[instance.get_absolute_url()] if instance.slug else [])
+
+
+@receiver([post_save, post_delete], sender=Person)
+def person_changed(sender, instance, **kwargs):
+    content_changed(
+        tags=[page_cache.person_tag(instance.pk)],
+        paths=[instance.get_absolute_url()] if instance.slug else [],
+    )
+
+
+@receiver([post_save, post_delete], sender=Tag)
+def tag_changed(sender, instance, **kwargs):
+    content_changed(
+        tags=[page_cache.tag_tag(instance.pk)],
+        paths=[tag_path(instance.slug)] if instance.slug else [],
+    )
+
+
+@receiver([post_save, post_delete], sender=TaggedItem)
+def article_tagged(sender, instance, **kwargs):
+    content_changed(
+        [instance.object_id],
+        listed=False,
+        tags=[page_cache.tag_tag(instance.tag_id)],
+        paths=[tag_path(instance.tag.slug)],
+    )
+
+
+def tag_path(slug):
+    return reverse("articles:tag_detail", kwargs={"slug": slug})
 
 
 @receiver(pre_save, sender=Person)

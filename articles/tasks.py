@@ -77,12 +77,12 @@ def reindex_articles(pks):
 def schedule_rename(pks):
     """Re-index the articles a renamed person, column or tag appears in.
 
-    A few are indexed after the commit, in the request like any save; many are queued as
+    A few are indexed after the commit, in the request like any edit; many are queued as
     reindex_articles tasks of REINDEX_CHUNK articles, which a worker restart does not lose.
     """
     pks = sorted(set(pks))
     if len(pks) <= INLINE_LIMIT:
-        search.schedule(pks)
+        content_changed(pks, listed=False)
         return
     chunks = [pks[start : start + REINDEX_CHUNK] for start in range(0, len(pks), REINDEX_CHUNK)]
     transaction.on_commit(lambda: _enqueue_reindex(chunks))

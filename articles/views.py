@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
-from articles import search
+from articles import page_cache, search
 from articles.forms import SearchForm
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
 from articles.seo import news_article_json_ld
@@ -58,6 +58,9 @@ class HomeView(TemplateView):
             for article in Article.objects.published().select_related("section")[:20]
             if article.pk not in shown
         ][:10]
+        page_cache.depends_on(page_cache.LISTS)
+        page_cache.shows(issue_articles, bylines=True)
+        page_cache.shows(latest)
         context.update(
             latest_issue=issue,
             lead_article=lead,
@@ -66,6 +69,27 @@ class HomeView(TemplateView):
             more_in_issue=more_in_issue,
         )
         return context
+
+
+def declare_article_page(article, more_from_section):
+    """What an article page shows besides the article: its neighbours, its column's latest
+    stories, the names in its credits and tags (page_cache)."""
+    tags = [page_cache.article_tag(article.pk)]
+    if article.issue_id:
+        # Its previous and next article: which they are, and their headlines.
+        tags.append(page_cache.issue_tag(article.issue_id))
+        tags += [page_cache.article_tag(pk) for pk in (article.previous_pk, article.next_pk) if pk]
+    if article.section_id:
+        tags.append(page_cache.section_tag(article.section_id))
+    tags += [page_cache.person_tag(credit.person_id) for credit in article.credits.all()]
+    tags += [
+        page_cache.person_tag(credit.person_id)
+        for photo in article.photos.all()
+        for credit in photo.credits.all()
+    ]
+    tags += [page_cache.tag_tag(tag.pk) for tag in article.tags.all()]
+    page_cache.depends_on(*tags)
+    page_cache.shows(more_from_section)
 
 
 def group_by_section(articles):
@@ -119,12 +143,13 @@ class ArticleDetailView(TemplateView):
         article = context["article"]
         more = []
         if article.section_id:
-            more = (
+            more = list(
                 Article.objects.published()
                 .filter(section_id=article.section_id)
                 .exclude(pk=article.pk)
                 .only("pk", "slug", "headline", "published_at")[:5]
             )
+        declare_article_page(article, more)
         context.update(
             more_from_section=more,
             json_ld=news_article_json_ld(article, self.request),
@@ -143,7 +168,10 @@ class SectionDetailView(PublishedArticlesMixin, ListView):
         return super().get_queryset().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(section=self.section, **kwargs)
+        context = super().get_context_data(section=self.section, **kwargs)
+        page_cache.depends_on(page_cache.section_tag(self.section.pk))
+        page_cache.shows(context["object_list"])
+        return context
 
 
 class TagDetailView(PublishedArticlesMixin, ListView):
@@ -156,7 +184,10 @@ class TagDetailView(PublishedArticlesMixin, ListView):
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        page_cache.depends_on(page_cache.tag_tag(self.tag.pk))
+        page_cache.shows(context["object_list"])
+        return context
 
 
 def parse_iso_date(value):
@@ -192,6 +223,9 @@ class IssueDetailView(PublishedArticlesMixin, ListView):
             issues.filter(date__lt=self.issue.date).order_by("-date").first()
         )
         context["next_issue"] = issues.filter(date__gt=self.issue.date).order_by("date").first()
+        # The previous and next issues are those with published articles: a site-wide list.
+        page_cache.depends_on(page_cache.issue_tag(self.issue.pk), page_cache.LISTS)
+        page_cache.shows(context["object_list"], bylines=True)
         return context
 
 
@@ -202,6 +236,7 @@ class IssueArchiveView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        page_cache.depends_on(page_cache.LISTS)
         issues = Issue.objects.with_published_articles()
         months = list(issues.dates("date", "month", order="DESC"))
         if "year" in self.kwargs:
@@ -269,6 +304,8 @@ class SearchView(PublishedArticlesMixin, ListView):
         params = self.request.GET.copy()
         params.pop("page", None)
         context["query_string"] = params.urlencode()
+        # Results follow the index, which follows every article's text and publication.
+        page_cache.depends_on(page_cache.TEXT)
         return context
 
 
@@ -295,4 +332,7 @@ class PersonDetailView(ListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(person=self.person, **kwargs)
+        context = super().get_context_data(person=self.person, **kwargs)
+        page_cache.depends_on(page_cache.person_tag(self.person.pk))
+        page_cache.shows(context["object_list"])
+        return context

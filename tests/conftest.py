@@ -19,7 +19,7 @@ def empty_cache():
     test's generation is reused by the next test, with other data (in production a generation
     is never rolled back)."""
     cache.clear()
-    page_cache.forget_copy()
+    page_cache.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,207 @@
+"""A change re-renders the pages that show what changed, and leaves every other cached page.
+
+Surface by surface: the article's own page, its issue, column, people and tag pages, the
+front page, feeds and search; an article in another issue and column stays a cache hit.
+"""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles import page_cache, workflow
+from articles.models import Article, Correction, Section
+from people.models import Person
+from tests.factories import make_article, make_issue, make_person, make_section
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.NEWSROOM_PAGE_CACHE = True
+
+
+@pytest.fixture
+def paper(db, committed):
+    """Two issues in two columns, bylined and tagged: A's world and an unrelated article B."""
+    with committed():
+        li_na, wang = make_person(name="李娜"), make_person(name="王强")
+        heating, sports = make_section(name="民生"), make_section(name="体育")
+        today, yesterday = make_issue(), make_issue()
+        a = make_article(
+            headline="供暖稿件", section=heating, issue=today, credits=[(li_na, "记者")]
+        )
+        a.tags.add("供暖")
+        a_neighbour = make_article(headline="同期稿件", section=heating, issue=today, position=1)
+        b = make_article(
+            headline="无关稿件", section=sports, issue=yesterday, credits=[(wang, "记者")]
+        )
+        b.tags.add("足球")
+    return {"a": a, "neighbour": a_neighbour, "b": b, "li_na": li_na, "section": heating}
+
+
+def pages_of(paper):
+    a = paper["a"]
+    return {
+        "article": a.get_absolute_url(),
+        "neighbour": paper["neighbour"].get_absolute_url(),
+        "issue": a.issue.get_absolute_url(),
+        "section": a.section.get_absolute_url(),
+        "person": paper["li_na"].get_absolute_url(),
+        "tag": reverse("articles:tag_detail", kwargs={"slug": Tag.objects.get(name="供暖").slug}),
+        "front": "/",
+        "rss": "/feeds/rss/",
+        "atom": "/feeds/atom/",
+        "search": "/search/?q=供暖",
+        "section_feed": f"{a.section.get_absolute_url()}rss/",
+    }
+
+
+def warm(client, urls):
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+
+
+def cache_state(client, url):
+    return client.get(url).get("X-Page-Cache")
+
+
+def test_an_edit_refreshes_the_pages_showing_the_article_and_leaves_others(
+    client, paper, committed
+):
+    pages = pages_of(paper)
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [*pages.values(), unrelated])
+    a = Article.objects.get(pk=paper["a"].pk)
+    with committed():
+        a.headline = "供暖稿件(更新)"
+        a.body = [{"type": "paragraph", "text": "供暖正文已改。"}]
+        a.save()
+    for name in ["article", "neighbour", "issue", "section", "person", "tag", "front", "rss"]:
+        response = client.get(pages[name])
+        assert response["X-Page-Cache"] == "miss", name
+        assert "供暖稿件(更新)" in response.content.decode(), name
+    assert cache_state(client, pages["search"]) == "miss"
+    assert cache_state(client, unrelated) == "hit"
+
+
+def test_publishing_refreshes_the_lists_it_joins_and_leaves_other_articles(
+    client, paper, committed, editor
+):
+    with committed():
+        draft = make_article(
+            headline="新发布的供暖稿",
+            section=paper["section"],
+            issue=paper["a"].issue,
+            status=Article.Status.DRAFT,
+            position=5,
+            credits=[(paper["li_na"], "记者")],
+        )
+    pages = pages_of(paper)
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [*pages.values(), unrelated])
+    with committed():
+        workflow.publish(draft, editor[0])
+    for name in ["issue", "section", "person", "front", "rss", "atom", "section_feed"]:
+        response = client.get(pages[name])
+        assert "新发布的供暖稿" in response.content.decode(), name
+    # Article pages of the same issue and column list their neighbours and the column's latest.
+    assert "新发布的供暖稿" in client.get(pages["neighbour"]).content.decode()
+    assert cache_state(client, unrelated) == "hit"
+
+
+def test_withdrawing_takes_the_article_off_every_page_at_once(client, paper, committed, editor):
+    pages = pages_of(paper)
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [*pages.values(), unrelated])
+    with committed():
+        workflow.withdraw(Article.objects.get(pk=paper["a"].pk), editor[0], "稿件有误")
+    assert client.get(pages["article"]).status_code == 410 or (
+        client.get(pages["article"]).status_code == 404
+    )
+    for name in ["issue", "section", "front", "rss", "neighbour"]:
+        assert "供暖稿件" not in client.get(pages[name]).content.decode(), name
+    assert cache_state(client, unrelated) == "hit"
+
+
+def test_a_correction_refreshes_the_article_page_only_where_it_shows(
+    client, paper, committed, editor
+):
+    pages = pages_of(paper)
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [pages["article"], unrelated])
+    with committed():
+        workflow.add_corrections(
+            Article.objects.get(pk=paper["a"].pk),
+            [Correction(text="第二段的数字应为 86 个。")],
+            editor[0],
+        )
+    assert Correction.objects.count() == 1
+    assert "应为 86 个" in client.get(pages["article"]).content.decode()
+    assert cache_state(client, unrelated) == "hit"
+
+
+def test_renaming_a_person_refreshes_every_page_that_shows_the_name(client, paper, committed):
+    pages = pages_of(paper)
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [pages["article"], pages["person"], pages["rss"], unrelated])
+    with committed():
+        person = Person.objects.get(pk=paper["li_na"].pk)
+        person.name = "李娜娜"
+        person.save()
+    for name in ["article", "person", "rss"]:
+        assert "李娜娜" in client.get(pages[name]).content.decode(), name
+    assert cache_state(client, unrelated) == "hit"
+
+
+def test_a_column_added_or_renamed_refreshes_every_page(client, paper, committed):
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [unrelated, paper["a"].get_absolute_url()])
+    with committed():
+        section = Section.objects.get(pk=paper["section"].pk)
+        section.name = "民生热线"
+        section.save()
+    assert "民生热线" in client.get(unrelated).content.decode()  # the masthead shows it
+    assert cache_state(client, paper["a"].get_absolute_url()) == "miss"
+
+
+def test_a_columns_first_published_article_refreshes_every_masthead(
+    client, paper, committed, editor
+):
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [unrelated])
+    with committed():
+        empty = make_section(name="文化")
+        draft = make_article(headline="文化稿", section=empty, status=Article.Status.DRAFT)
+    warm(client, [unrelated])  # a column with no published work is not in the masthead
+    assert "文化" not in client.get(unrelated).content.decode()
+    with committed():
+        workflow.publish(draft, editor[0])
+    assert "文化" in client.get(unrelated).content.decode()
+
+
+def test_a_scheduled_article_coming_due_refreshes_its_pages_only(client, paper, committed):
+    soon = timezone.now() + timedelta(seconds=60)  # well within the page cache's lifetime
+    with committed():
+        scheduled = make_article(
+            headline="定时供暖稿",
+            section=paper["section"],
+            issue=paper["a"].issue,
+            published_at=soon,
+            position=9,
+        )
+    pages = pages_of(paper)
+    unrelated = paper["b"].get_absolute_url()
+    warm(client, [pages["section"], pages["front"], unrelated])
+    assert "定时供暖稿" not in client.get(pages["section"]).content.decode()
+    with time_machine.travel(soon + timedelta(seconds=1)):
+        page_cache.forget_copy()  # this process's copy ages out, as it would in 50 ms
+        assert "定时供暖稿" in client.get(pages["section"]).content.decode()
+        assert "定时供暖稿" in client.get(pages["front"]).content.decode()
+        assert client.get(scheduled.get_absolute_url()).status_code == 200
+        assert cache_state(client, unrelated) == "hit"
