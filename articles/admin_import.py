@@ -14,17 +14,18 @@ Parsing and importing are the same functions `manage.py import_issue` calls
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from articles import sources
 from articles.forms import ImportSourceForm
 from articles.models import Article, IssueImport
-from articles.parsing import KIND_LABELS
+from articles.parsing import KICKER, KIND_LABELS, SECTION
 from articles.tasks import run_issue_import
 
 IMPORT_PERMISSIONS = [
@@ -85,9 +86,21 @@ class IssueImportAdminMixin:
     def import_source_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = ImportSourceForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        too_big = None
+        try:
+            form = ImportSourceForm(request.POST or None, request.FILES or None)
+        except RequestDataTooBig:
+            form = ImportSourceForm()
+            too_big = "粘贴的内容太大:超过了导入文件的上限,请检查是否粘贴错了,或改为上传文件。"
+        if request.method == "POST" and form.is_bound and form.is_valid():
             name, text, sha256 = form.cleaned_data["source"]
+            parsed = sources.parse(text, keep_punctuation=form.cleaned_data["keep_punctuation"])
+            problems = sources.check_limits(parsed, name)
+            if problems:
+                # Nothing the review page could correct: the source itself must change.
+                more = f"(另有 {len(problems) - 1} 处问题)" if len(problems) > 1 else ""
+                form.add_error(None, problems[0] + more)
+        if request.method == "POST" and form.is_bound and form.is_valid():
             job = IssueImport.objects.create(
                 date=form.cleaned_data["date"],
                 number=form.cleaned_data["number"],
@@ -100,7 +113,9 @@ class IssueImportAdminMixin:
             )
             return HttpResponseRedirect(self.import_url("review", job))
         recent = IssueImport.objects.select_related("created_by", "issue")[:10]
-        context = self.import_context(request, "导入一期报纸", form=form, recent=recent)
+        context = self.import_context(
+            request, "导入一期报纸", form=form, recent=recent, too_big=too_big
+        )
         return TemplateResponse(request, "admin/articles/issue/import_source.html", context)
 
     def import_review_view(self, request, import_id):
@@ -111,6 +126,11 @@ class IssueImportAdminMixin:
             job.source_text, decisions=job.line_decisions(), keep_punctuation=job.keep_punctuation
         )
         if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parsed here, where too many fields can be reported
+            except TooManyFieldsSent:
+                messages.error(request, "这一期的判断太多,无法一次提交;请联系技术人员调高上限。")
+                return HttpResponseRedirect(self.import_url("review", job))
             if "cancel" in request.POST:
                 job.delete()
                 messages.info(request, "已放弃这次导入,没有写入任何稿件。")
@@ -129,7 +149,8 @@ class IssueImportAdminMixin:
             issue_decisions=[
                 d
                 for d in parsed.decisions
-                if not parsed.articles or d.line < parsed.articles[0].line
+                if not parsed.articles
+                or (d.line < parsed.articles[0].line and d.text not in leading(parsed))
             ],
             problems=sources.check_limits(parsed, job.source_name),
             kind_labels=KIND_LABELS,
@@ -144,7 +165,9 @@ class IssueImportAdminMixin:
             return HttpResponseRedirect(self.import_url("review", job))
         with transaction.atomic():
             claimed = IssueImport.objects.filter(pk=job.pk, status=Status.REVIEWING).update(
-                status=Status.QUEUED, articles_total=len(parsed.articles)
+                status=Status.QUEUED,
+                articles_total=len(parsed.articles),
+                confirmed_at=timezone.now(),
             )
             if claimed:
                 transaction.on_commit(lambda: run_issue_import.enqueue(job.pk))
@@ -156,11 +179,21 @@ class IssueImportAdminMixin:
             return HttpResponseRedirect(self.import_url("review", job))
         if job.status == Status.DONE:
             return HttpResponseRedirect(self.import_url("summary", job))
+        if request.method == "POST" and "review" in request.POST:
+            # A failed import goes back to the review page, to be corrected or confirmed again.
+            IssueImport.objects.filter(pk=job.pk, status=Status.FAILED).update(
+                status=Status.REVIEWING, error=""
+            )
+            return HttpResponseRedirect(self.import_url("review", job))
+        waiting = job.status != Status.FAILED
+        queued_for = (timezone.now() - job.confirmed_at).total_seconds() if job.confirmed_at else 0
         context = self.import_context(
             request,
             f"导入进度:{job.date:%Y年%m月%d日}",
             job=job,
-            waiting=job.status != Status.FAILED,
+            waiting=waiting,
+            # Still queued after a minute: no task worker is taking jobs.
+            stalled=job.status == Status.QUEUED and queued_for > 60,
         )
         return TemplateResponse(request, "admin/articles/issue/import_progress.html", context)
 
@@ -186,14 +219,25 @@ class IssueImportAdminMixin:
 
 
 def review_rows(parsed):
-    """Each parsed article with the decisions made between its headline and the next one's."""
-    rows = []
+    """Each parsed article with the decisions about its lines, in source order.
+
+    A column banner or kicker above a headline is listed with the article it leads,
+    not with the one before it.
+    """
     articles = parsed.articles
+    owner = {}
+    index = -1
+    for decision in parsed.decisions:
+        while index + 1 < len(articles) and articles[index + 1].line <= decision.line:
+            index += 1
+        owner[decision.line] = index
+        following = articles[index + 1] if index + 1 < len(articles) else None
+        leads_following = following is not None and decision.kind in (SECTION, KICKER)
+        if leads_following and decision.text in (following.section, following.kicker):
+            owner[decision.line] = index + 1
+    rows = []
     for index, article in enumerate(articles):
-        end = articles[index + 1].line if index + 1 < len(articles) else None
-        decisions = [
-            d for d in parsed.decisions if d.line >= article.line and (end is None or d.line < end)
-        ]
+        decisions = [d for d in parsed.decisions if owner[d.line] == index]
         paragraphs = [b.text for b in article.body if b.type == "paragraph"]
         rows.append(
             {
@@ -207,6 +251,12 @@ def review_rows(parsed):
             }
         )
     return rows
+
+
+def leading(parsed):
+    """The first article's banner and kicker: listed with it, not before it."""
+    first = parsed.articles[0]
+    return {first.section, first.kicker} - {None}
 
 
 def corrected_decisions(saved, parsed, data):

@@ -127,6 +127,15 @@ def snapshot_saved(article):
     return _with_page(snapshot, article.page_number, article.page_name)
 
 
+def body_paragraphs(body):
+    return [block.get("text", "") for block in body if block.get("type") == "paragraph"]
+
+
+def opening(paragraphs):
+    """The first words of a story, as stored with a deletion to recognise it retitled."""
+    return same_headline(paragraphs[0])[:100] if paragraphs else ""
+
+
 def publication_time(issue_date):
     """A paper's issue goes public at the start of its date, local time."""
     return timezone.make_aware(datetime.combine(issue_date, time.min))
@@ -296,9 +305,11 @@ def import_parsed_issue(
     matches, missing = _match(parsed.articles, saved)
     report.missing = [article.headline for article in missing]
 
-    removals = DeskRemoval.objects.filter(issue=issue).values_list("headline", "import_fingerprint")
-    removed = {value for removal in removals for value in removal if value}
-    removed |= {same_headline(headline) for headline, _ in removals}
+    removals = list(DeskRemoval.objects.filter(issue=issue))
+    removed = {value for r in removals for value in (r.headline, r.import_fingerprint) if value}
+    removed |= {same_headline(r.headline) for r in removals}
+    # A deleted story the source has retitled: same place, same opening words.
+    removed_openings = {(r.position, r.opening) for r in removals if r.opening}
     published_at = publication_time(date)
     to_create, to_update, to_publish = [], [], []
     total = len(parsed.articles)
@@ -308,6 +319,8 @@ def import_parsed_issue(
         if article is None and (
             same_headline(parsed_article.headline) in removed
             or fingerprint(snapshot_parsed(parsed_article)) in removed
+            or (index, opening([b.text for b in parsed_article.body if b.type == "paragraph"]))
+            in removed_openings
         ):
             report.desk_decided.append(f"{parsed_article.headline}(已删除)")
             continue

@@ -704,6 +704,9 @@ class DeskRemoval(models.Model):
     )
     headline = models.CharField("标题", max_length=200)
     import_fingerprint = models.CharField("导入指纹", max_length=64, blank=True)
+    # Recognises the story when the source retitles it: same place in the issue, same opening.
+    position = models.PositiveIntegerField("版面顺序", null=True, blank=True)
+    opening = models.CharField("正文开头", max_length=100, blank=True)
     removed_at = models.DateTimeField("删除时间", default=timezone.now)
 
     class Meta:
@@ -777,6 +780,7 @@ class IssueImport(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:

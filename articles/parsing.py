@@ -54,6 +54,7 @@ SUBHEAD = "subhead"
 NOTE = "note"
 BYLINE = "byline"
 PARAGRAPH = "paragraph"
+PAGE = "page"
 KIND_LABELS = {
     HEADLINE: "标题(新稿件)",
     SECTION: "栏目",
@@ -63,11 +64,19 @@ KIND_LABELS = {
     NOTE: "备注(不进正文)",
     BYLINE: "署名",
     PARAGRAPH: "正文",
+    PAGE: "版面标记(第几版)",
 }
 HEADING_KINDS = (HEADLINE, SECTION, KICKER, SUBHEADLINE, SUBHEAD, NOTE)
 LINE_KINDS = (BYLINE, PARAGRAPH, HEADLINE, NOTE)
+PAGE_KINDS = (PAGE, HEADLINE, SUBHEAD, PARAGRAPH, NOTE)
 
-_ROLE_RE = re.compile(rf"^(?P<staff>{STAFF_PREFIX})?(?P<role>{'|'.join(ROLE_WORDS)})(?P<rest>.*)$")
+# 本报全媒体记者, 新华社记者, 人民日报见习记者: the paper (本报 marks its staff) or another
+# organisation, a title of the job, then the role; the role is what the byline records.
+_ROLE_RE = re.compile(
+    rf"^(?:(?P<staff>{STAFF_PREFIX})|[\u4e00-\u9fff]{{1,8}}?(?:日报|晚报|新华社|通讯社|电视台|广播电视台|网))?"
+    r"(?:全媒体|融媒体|见习|首席|特派|驻站)?"
+    rf"(?P<role>{'|'.join(ROLE_WORDS)})(?P<rest>.*)$"
+)
 _ALIAS_RE = re.compile(rf"^(?P<role>{'|'.join(sorted(ROLE_ALIASES, key=len, reverse=True))})$")
 _COMPOUND_ROLE_RE = re.compile(r"(文|图)\s*[/／·・]\s*(图|文)")
 # Chinese names, including transliterated Mongolian and other names joined by a middle dot.
@@ -87,6 +96,9 @@ _PLAIN_LEAD_RE = re.compile(
     r"^(?P<dateline>[\u3400-\u9fff0-9０-９]{1,20}?(?:讯|电))[ \t\u3000]*"
     r"[(（](?P<inside>[^)）]{1,60})[)）][ \t\u3000]*(?P<rest>.*)$"
 )
+_SPACED_LEAD_RE = re.compile(
+    r"^(?P<dateline>[\u3400-\u9fff0-9０-９]{1,20}?(?:讯|电))[ \t\u3000]+(?P<credits>[^，。,.]{2,40})$"
+)
 _LABELS = "引题|肩题|眉题|主题|主标题|副题|副标题|栏目"
 # `引题:…` or `【引题】…`: the label needs its colon or brackets (栏目甲 is a column's name).
 _LABEL_RE = re.compile(
@@ -104,11 +116,14 @@ _LABEL_KINDS = {
     "栏目": SECTION,
 }
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# 第01版:要闻, 第 3 版 经济, A3版, 【第二版·乡村振兴】, 第03版(要闻): the number, then either
+# nothing or a separator and a short name. Chinese numerals need 第 (三版联动… is a sentence).
 _PAGE_RE = re.compile(
-    r"^[【\[〔(（]?[ \t\u3000]*(?:第[ \t\u3000]*)?(?P<prefix>[A-Za-zＡ-Ｚａ-ｚ]?)"
-    r"(?P<number>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})[ \t\u3000]*版"
-    r"(?:[ \t\u3000]*[:：·・\-—|｜][ \t\u3000]*|[ \t\u3000]+)?(?P<name>[^】\]〕)）]{0,20}?)"
-    r"[ \t\u3000]*[】\]〕)）]?$"
+    r"^[【\[〔]?[ \t\u3000]*(?:第[ \t\u3000]*(?P<cn>[一二三四五六七八九十]{1,3})|(?:第[ \t\u3000]*)?"
+    r"(?P<prefix>[A-Za-zＡ-Ｚａ-ｚ]?)(?P<number>[0-9０-９]{1,3}))[ \t\u3000]*版"
+    r"(?:(?:[ \t\u3000]*[:：·・\-—|｜][ \t\u3000]*|[ \t\u3000]+)(?P<name>[^\s】\]〕()（）,，。;；!！?？]{1,10})"
+    r"|[ \t\u3000]*[(（](?P<bracketed>[^()（）]{1,10})[)）])?"
+    r"[ \t\u3000]*[】\]〕]?$"
 )
 # The page's production staff (本版编辑, 校对), printed beside the stories but not part of them.
 _PAGE_STAFF_RE = re.compile(
@@ -117,6 +132,13 @@ _PAGE_STAFF_RE = re.compile(
 )
 # A byline printed at the end of the story: `(本报记者 李娜)`.
 _TRAILING_CREDITS_RE = re.compile(r"^[(（](?P<inside>[^)）]{2,40})[)）]$")
+# (据新华社), (来源:通辽发布): where the story came from, not who wrote it.
+_SOURCE_NOTE_RE = re.compile(r"^[(（][ \t\u3000]*(?:据|来源|稿源|转自|摘自|原载|本文)")
+# How news stories open: a paragraph like this after a heading starts a story.
+_STORY_OPENING_RE = re.compile(
+    r"^(?:\*\*)?(?:记者从|记者近日|记者日前|近日|日前|本报讯|本报[\u4e00-\u9fff]{0,6}讯|"
+    r"\d{1,2}月\d{1,2}日|今年以来|今年|截至)"
+)
 # Captions: 图为…, a line marked ▲, or 上图:/图①…; a credits-only line `本报记者 李娜 摄`
 # after one credits the photo.
 _CAPTION_RE = re.compile(r"^(?:[▲△]|图为|[上下左右]图[:：]|图[①-⑩一二三四五六七八九][:：]?)")
@@ -135,7 +157,7 @@ _HAN = "\u3400-\u9fff\uf900-\ufaff"
 _CJK = _HAN + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’…—"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _MARK_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[,;:?!][ \t]*|[,;:?!](?=[ \t]*[{_CJK}])")
-_FULL_STOP = re.compile(rf"(?<=[{_HAN}”’》）])(?<!\.)\.(?!\.)(?=[{_HAN}“‘《（]|[ \t]*$)")
+_FULL_STOP = re.compile(rf"(?<=[{_HAN}”’》）%％])(?<!\.)\.(?!\.)(?=[{_HAN}“‘《（]|[ \t]*$)")
 _PARENS = re.compile(r"\((?P<inside>[^()]*)\)")
 _HAS_HAN = re.compile(rf"[{_HAN}]")
 
@@ -248,8 +270,8 @@ def normalize_punctuation(text):
         return match.group()
 
     text = _MARK_NEXT_TO_CJK.sub(mark, text)
-    text = _FULL_STOP.sub(stop, text)
     text = _PARENS.sub(parens, text)
+    text = _FULL_STOP.sub(stop, text)
     return text, changes
 
 
@@ -323,6 +345,12 @@ def parse_bold_byline(text):
     """
     match = _BOLD_LEAD_RE.match(text)
     if not match:
+        spaced = _SPACED_LEAD_RE.match(text)
+        if spaced:
+            credits = parse_credits(spaced["credits"])
+            if credits:
+                # `新华社呼和浩特12月19日电 记者 张三 李四` on a line of its own.
+                return spaced["dateline"], credits, ""
         plain = _PLAIN_LEAD_RE.match(text)
         if not plain:
             return None
@@ -331,6 +359,10 @@ def parse_bold_byline(text):
             return None
         return plain["dateline"], credits, plain["rest"].strip(" \t\u3000")
     bold, rest = match["bold"].strip(), match["rest"]
+    bold_credits = parse_role_line(bold)
+    if bold_credits:
+        # `**记者 李娜**` with no dateline.
+        return None, bold_credits, rest.strip(" \t\u3000")
     bracketed = _BRACKETED_RE.match(bold)
     if bracketed:
         dateline = bracketed["before"].strip() or None
@@ -371,20 +403,25 @@ def parse_caption(text):
 
 
 def parse_page_marker(text):
-    """`第01版:要闻` → (1, "要闻"); `A3版` → (3, None); None if the line is not a page marker."""
+    """`第01版:要闻` → (1, "要闻"); `A3版` → (3, "A3"); None if the line is not a page marker."""
     match = _PAGE_RE.match(text)
     if not match:
         return None
-    digits = unicodedata.normalize("NFKC", match["number"])
-    if digits.isdigit():
-        number = int(digits)
-    else:
+    if match["cn"]:
         # 一 to 九十九 in Chinese numerals.
+        digits = match["cn"]
         tens, _, units = digits.rpartition("十")
         number = (_CN_DIGITS.get(tens, 1) * 10 if "十" in digits else 0) + _CN_DIGITS.get(units, 0)
+    else:
+        number = int(unicodedata.normalize("NFKC", match["number"]))
     if not 0 < number < 1000:
         return None
-    return number, match["name"].strip() or None
+    name = (match["name"] or match["bracketed"] or "").strip() or None
+    prefix = unicodedata.normalize("NFKC", match["prefix"] or "").upper()
+    if prefix:
+        # A2 and B2 are different pages of a paper printed in sections (叠): the name keeps them apart.
+        name = f"{prefix}{number}" + (f" {name}" if name else "")
+    return number, name
 
 
 def parse_label(text):
@@ -487,11 +524,17 @@ class _Parser:
             if not text:
                 continue
             page = parse_page_marker(text)
-            if page is not None and self.forced.get(line) is None:
-                self.page = page
+            if page is not None:
+                kind = self.decide(line, text, PAGE, PAGE_KINDS)
+                if kind == PAGE:
+                    self.page = page
+                else:
+                    self.apply(index, line, text, kind)
                 continue
             label = parse_label(text)
             column = _BRACKETED_COLUMN_RE.match(text) if level_text is None else None
+            if column is not None and not self.banner_position(index):
+                column = None  # 【相关链接】 inside a story is part of it
             if column is not None:
                 name = column["name"].strip()
                 kind = self.decide(line, text, SECTION, HEADING_KINDS)
@@ -536,12 +579,19 @@ class _Parser:
         elif kind == SUBHEAD and current is not None:
             current.body.append(ParsedBlock(type="subhead", text=text))
             self.open = False
+        elif kind == PARAGRAPH and current is not None:
+            self.paragraph_as_told(text)
         else:
             self.note(text)
 
     def next_is_paragraph(self, index):
         following = self.block(index)
         return following is not None and heading(following) is None
+
+    def banner_position(self, index):
+        """Whether a column banner here would lead a story: before one, or before its body."""
+        current = self.current
+        return current is None or not current.started or self.next_starts_article(index)
 
     def next_starts_article(self, index):
         following = heading(self.block(index) or "")
@@ -568,7 +618,13 @@ class _Parser:
             if text.startswith(("——", "—", "--")) and current.subheadline is None:
                 return SUBHEADLINE, False
             if current.section is None:
-                return SECTION, not (known or self.has_byline)
+                if known:
+                    return SECTION, False
+                if looks_like_column(text, self.known_sections):
+                    # 人大代表风采 after the byline: the column, most likely; the editor sees it.
+                    return SECTION, True
+                # Too long for a column name: it reads under the headline.
+                return (SUBHEADLINE, True) if current.subheadline is None else (SUBHEAD, True)
             # Column already given: a second line before the body reads as a subheadline
             # under the headline, or a stray banner after the byline. Either is a guess.
             if current.subheadline is None and not self.has_byline:
@@ -588,10 +644,13 @@ class _Parser:
             return HEADLINE, False
         if current is None:
             return HEADLINE, False
-        # Dropped into a paragraph the layout split: not a new article.
+        # Dropped into a paragraph the layout split: not a new article, unless what follows
+        # opens a story the way news stories open (记者从…获悉, 近日, 本报讯).
         if self.open and self.next_is_paragraph(index):
             if current.section is None and known:
                 return SECTION, False
+            if _STORY_OPENING_RE.match(following):
+                return HEADLINE, True
             return NOTE, True
         if known or text == current.section:
             return (SECTION, False) if current.section in (None, text) else (NOTE, False)
@@ -644,6 +703,9 @@ class _Parser:
             current.notes.append(block)
             return
         if self.photo_credit_line(block):
+            return
+        if _SOURCE_NOTE_RE.match(block):
+            current.notes.append(block)
             return
         trailing = _TRAILING_CREDITS_RE.match(block)
         credits = parse_credits(trailing["inside"]) if trailing and not current.credits else None

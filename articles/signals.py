@@ -8,6 +8,7 @@ from taggit.models import Tag, TaggedItem
 from articles import page_cache, revisions, search, tasks
 from articles.changes import content_changed
 from articles.images import delete_files_on_commit
+from articles.importing import body_paragraphs, opening
 from articles.models import (
     Article,
     Correction,
@@ -66,6 +67,8 @@ def remember_deleted_import(sender, instance, **kwargs):
             issue_id=instance.issue_id,
             headline=instance.headline,
             import_fingerprint=instance.import_fingerprint,
+            position=instance.position,
+            opening=opening(body_paragraphs(instance.body)),
         )
 
 

@@ -17,8 +17,22 @@ from articles.parsing import parse_issue
 from newsroom.dates import date_range, out_of_range_message
 from people.models import Person
 
-# 2022-12-20, 2022/12/20, 2022.12.20, 20221220 and 2022年12月20日, in either width.
-_DATE_RE = re.compile(r"^(\d{4})(?:[-/.年]?)(\d{1,2})(?:[-/.月]?)(\d{1,2})日?$")
+# 2022-12-20, 2022/12/20, 2022.12.20 (one separator throughout), 20221220 and 2022年12月20日,
+# in either width: nothing else, so 202212 is not read as some other day.
+_DATE_RES = [
+    re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$"),
+    re.compile(r"^(\d{4})()年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})()(\d{2})(\d{2})$"),
+]
+# What binary files begin with: images, PDFs, archives, office documents.
+_BINARY_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+)
 
 
 class SourceError(ValueError):
@@ -28,6 +42,10 @@ class SourceError(ValueError):
 def decode_source(data, name):
     """The file's text and SHA-256, or a SourceError that says what is wrong with it."""
     refuse_oversized(len(data), name)
+    if data.startswith(_BINARY_SIGNATURES):
+        raise SourceError(
+            f"这是图片、PDF、压缩包或 Office 文档,不是文本文件:{name}。请导出为纯文本(UTF-8)"
+        )
     utf16 = _utf16_variant(data)
     if utf16:
         raise SourceError(
@@ -77,8 +95,10 @@ def parse_issue_number(value):
     if value is None or not str(value).strip():
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not re.fullmatch(r"\d{1,9}", text) or int(text) == 0:
+    if not re.fullmatch(r"\d+", text) or int(text) == 0:
         raise SourceError(f"期号应为正整数:{value!r}")
+    if len(text) > 9:
+        raise SourceError(f"期号太大:{value},最多 9 位数")
     return int(text)
 
 
@@ -112,11 +132,12 @@ def parse_issue_date(value):
     if value is None or not str(value).strip():
         raise SourceError("缺少出版日期:请给出日期,格式 YYYY-MM-DD,例如 2022-12-20")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    match = _DATE_RE.match(text)
+    match = next((m for m in (r.match(text) for r in _DATE_RES) if m), None)
     if not match:
         raise SourceError(f"日期格式不对:{value!r},应为 YYYY-MM-DD,例如 2022-12-20")
+    year, _, month, day_of_month = match.groups()
     try:
-        day = date(*(int(part) for part in match.groups()))
+        day = date(int(year), int(month), int(day_of_month))
     except ValueError:
         raise SourceError(f"日期不存在:{value}") from None
     earliest, latest = date_range()

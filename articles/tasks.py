@@ -97,14 +97,16 @@ def _enqueue_reindex(chunks):
 def run_issue_import(import_id):
     """Import an issue an editor confirmed in the admin, as `manage.py import_issue` would.
 
-    Claimed once (queued → running, committed before the import starts, so the
-    progress page shows it); the import itself is one transaction, so a failure
-    leaves the articles as they were and says why on the progress page.
+    Claimed (queued → running, committed before the import starts, so the progress
+    page shows it); the import itself is one transaction, so a failure leaves the
+    articles as they were and says why on the progress page. A job found running
+    was interrupted (its worker died; `requeue_interrupted_tasks` queued it again):
+    its transaction rolled back, so it simply runs again.
     """
     Status = IssueImport.Status
     with transaction.atomic():
         job = IssueImport.objects.select_for_update().filter(pk=import_id).first()
-        if job is None or job.status != Status.QUEUED:
+        if job is None or job.status not in (Status.QUEUED, Status.RUNNING):
             return None
         job.status = Status.RUNNING
         job.save(update_fields=["status"])

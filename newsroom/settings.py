@@ -296,6 +296,11 @@ NEWSROOM_MAX_PHOTO_PIXELS = int(os.environ.get("NEWSROOM_MAX_PHOTO_PIXELS", 40_0
 # dump, a 10,000-headline list) before it becomes one giant article or an endless front page.
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 NEWSROOM_IMPORT_MAX_ARTICLES = int(os.environ.get("NEWSROOM_IMPORT_MAX_ARTICLES", "500"))
+# The admin's import: a pasted issue up to the file limit is a form field, and the review page
+# posts one choice per heading and byline (about ten per story at the article limit). Above
+# these, the import page says so in a form error (articles/admin_import.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = NEWSROOM_IMPORT_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, NEWSROOM_IMPORT_MAX_ARTICLES * 10)
 # How long a shared preview link of an unpublished article works.
 NEWSROOM_PREVIEW_MAX_AGE = int(os.environ.get("NEWSROOM_PREVIEW_MAX_AGE", 48 * 3600))
 

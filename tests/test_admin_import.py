@@ -202,11 +202,27 @@ def test_pasted_text_is_imported_like_an_upload(editor):
 
 
 @pytest.mark.django_db
-def test_an_issue_over_the_limits_cannot_be_confirmed(editor, committed):
+def test_a_source_over_the_limits_is_refused_at_upload(editor, settings):
+    response = upload(editor[1], "# " + "长" * 201 + "\n\n正文。\n")
+    assert "第 1 篇" in page_text(response) and "超过 200 字的上限" in page_text(response)
+    settings.NEWSROOM_IMPORT_MAX_ARTICLES = 2
+    response = upload(editor[1], "# 甲\n\n正文。\n\n# 乙\n\n正文。\n\n# 丙\n\n正文。\n")
+    assert "超过每期 2 篇的上限" in page_text(response)
+    response = upload(editor[1], "只有正文,没有标题。\n")
+    assert "没有找到任何标题" in page_text(response)
+    assert IssueImport.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_correction_that_breaks_a_limit_cannot_be_confirmed(editor, committed):
     client = editor[1]
-    upload(client, "# " + "长" * 201 + "\n\n正文。\n")
+    long_line = "这一段很长" * 50
+    upload(client, f"# 标题\n\n正文。\n\n{long_line}\n")
     job = IssueImport.objects.get()
-    assert "第 1 篇" in page_text(client.get(review_url(job)))
+    line = 5
+    job.decisions = {str(line): "headline"}  # what a tampered correction would ask for
+    job.save()
+    assert "超过 200 字的上限" in page_text(client.get(review_url(job)))
     with committed():
         response = client.post(review_url(job), {"confirm": "1"}, follow=True)
     assert "超过 200 字的上限" in page_text(response)
@@ -244,3 +260,44 @@ def test_a_failed_import_says_why_and_changes_nothing(editor, committed, monkeyp
     assert Article.objects.count() == 0 and Issue.objects.count() == 0
     progress = client.get(f"{review_url(job)}progress/")
     assert "导入失败" in page_text(progress) and "disk full" not in page_text(progress)
+    # Back to the review page, and this time it works.
+    monkeypatch.undo()
+    client.post(f"{review_url(job)}progress/", {"review": "1"})
+    with committed():
+        client.post(review_url(job), {"confirm": "1"})
+    job.refresh_from_db()
+    assert job.status == IssueImport.Status.DONE and Article.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_import_interrupted_by_a_dead_worker_runs_again(editor, committed):
+    """The worker died mid-import: its transaction rolled back, the job says running, and
+    requeue_interrupted_tasks queues the task again."""
+    from articles.tasks import run_issue_import
+
+    upload(editor[1], MERGED)
+    job = IssueImport.objects.get()
+    IssueImport.objects.filter(pk=job.pk).update(status=IssueImport.Status.RUNNING)
+    with committed():
+        run_issue_import.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == IssueImport.Status.DONE and Article.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_paste_too_big_for_a_request_is_a_form_error(editor, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = editor[1].post(SOURCE_URL, {"date": SEED_DATE, "source_text": "正文。" * 1000})
+    assert response.status_code == 200 and "粘贴的内容太大" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_the_summary_survives_its_issue_being_deleted(editor, committed):
+    upload(editor[1], MERGED)
+    job = IssueImport.objects.get()
+    with committed():
+        editor[1].post(review_url(job), {"confirm": "1"})
+    Article.objects.all().delete()
+    Issue.objects.all().delete()
+    response = editor[1].get(f"{review_url(job)}summary/")
+    assert response.status_code == 200 and "已被删除" in page_text(response)

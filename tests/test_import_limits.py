@@ -213,3 +213,54 @@ def test_two_imports_at_once_creating_the_same_people_both_succeed(tmp_path):
     assert Issue.objects.count() == 2 and Article.objects.count() == 16
     assert Person.objects.filter(name="李娜").count() == 1
     assert Section.objects.filter(name="人大代表风采").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_deleted_story_stays_deleted_when_the_source_retitles_it(tmp_path):
+    run_import(SEED, "--date", SEED_DATE, "--publish")
+    Article.objects.get(headline="我市工业生产持续向好").delete()
+    retitled = SEED.read_text(encoding="utf-8").replace(
+        "## 我市工业生产持续向好\n", "## 我市工业生产持续向好 增速加快\n"
+    )
+    out, _ = run_import(write(tmp_path, retitled), "--date", SEED_DATE, "--publish")
+    assert not Article.objects.filter(headline__startswith="我市工业生产持续向好").exists()
+    assert "新建 0" in out and "我市工业生产持续向好 增速加快(已删除)" in out
+
+
+@pytest.mark.django_db
+def test_a_new_story_in_a_deleted_ones_place_is_imported(tmp_path):
+    run_import(SEED, "--date", SEED_DATE, "--publish")
+    Article.objects.get(headline="我市工业生产持续向好").delete()
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index("## 我市工业生产持续向好")
+    end = text.index("## 我市投资延续高增态势")
+    replaced = (
+        text[:start]
+        + "## 全市冬季供暖平稳运行\n\n本报记者 李娜\n\n入冬以来，全市供暖平稳。\n\n"
+        + text[end:]
+    )
+    run_import(write(tmp_path, replaced), "--date", SEED_DATE, "--publish")
+    assert Article.objects.filter(headline="全市冬季供暖平稳运行").exists()
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "不是文本文件"),
+        (b"%PDF-1.7\n" + b"\x00" * 64, "不是文本文件"),
+    ],
+)
+def test_images_and_pdfs_are_named_as_such(imported, tmp_path, data, words):
+    path = tmp_path / "scan.png"
+    path.write_bytes(data)
+    message = refused(path, "--date", "2022-12-21")
+    assert words in message and "GBK" not in message
+
+
+@pytest.mark.parametrize("typed", ["202212", "2022123", "2022-12/20"])
+def test_dates_that_could_be_misread_are_refused(imported, typed):
+    assert "日期格式不对" in refused(SEED, "--date", typed)
+
+
+def test_an_issue_number_too_large_says_so(imported):
+    assert "期号太大" in refused(SEED, "--date", "2022-12-21", "--number", "9999999999")

@@ -142,7 +142,9 @@ def test_punctuation_changes_are_counted_and_can_be_kept():
         ("第01版：要闻", (1, "要闻")),
         ("第01版:要闻", (1, "要闻")),
         ("第 3 版 经济", (3, "经济")),
-        ("A3版", (3, None)),
+        ("A3版", (3, "A3")),
+        ("B2版：经济", (2, "B2 经济")),
+        ("第03版（要闻）", (3, "要闻")),
         ("【第二版·乡村振兴】", (2, "乡村振兴")),
         ("第十二版 文化", (12, "文化")),
         ("第０５版：体育", (5, "体育")),
@@ -304,3 +306,72 @@ def test_bracketed_column_lines_and_marked_captions_with_a_credit_line():
 def test_photo_report_byline_tail():
     (article,) = parse_issue("# 标题\n\n本报记者 李娜 摄影报道\n\n正文。\n").articles
     assert credits_of(article) == [("李娜", "记者", True)]
+
+
+def test_a_line_read_as_a_page_marker_can_be_overruled():
+    text = "# 甲\n\n正文。\n\n## 第3版 要闻\n\n正文二。\n"
+    issue = parse_issue(text)
+    (marker,) = [d for d in issue.decisions if d.kind == "page"]
+    assert issue.articles[0].page_number is None and paragraphs(issue.articles[0]) == [
+        "正文。",
+        "正文二。",
+    ]
+    as_headline = parse_issue(text, decisions={marker.line: HEADLINE})
+    assert [a.headline for a in as_headline.articles] == ["甲", "第3版 要闻"]
+
+
+@pytest.mark.parametrize(
+    "byline, credits",
+    [
+        ("**本报讯(全媒体记者 李娜)**", [("李娜", "记者", False)]),
+        ("本报全媒体记者 许媛媛", [("许媛媛", "记者", True)]),
+        (
+            "本报融媒体记者 许媛媛 见习记者 王强",
+            [("许媛媛", "记者", True), ("王强", "记者", False)],
+        ),
+        ("人民日报记者 王五", [("王五", "记者", False)]),
+        (
+            "新华社呼和浩特12月19日电 记者 张三 李四",
+            [("张三", "记者", False), ("李四", "记者", False)],
+        ),
+        ("**记者 李娜**", [("李娜", "记者", False)]),
+    ],
+)
+def test_modern_byline_roles_and_organisations(byline, credits):
+    (article,) = parse_issue(f"# 标题\n\n{byline}\n\n正文。\n").articles
+    assert credits_of(article) == credits
+    assert paragraphs(article) == ["正文。"]
+
+
+def test_where_a_story_came_from_is_a_note_not_a_byline():
+    text = "# 标题\n\n正文。\n\n(据新华社)\n\n# 乙\n\n正文。\n\n（来源：通辽发布）\n"
+    first, second = parse_issue(text).articles
+    assert first.credits == [] and first.notes == ["（据新华社）"]
+    assert second.credits == [] and second.notes == ["（来源：通辽发布）"]
+
+
+def test_a_story_opening_after_an_unfinished_line_is_a_new_story():
+    text = (
+        "# 甲\n\n**本报讯(记者 李娜)** 活动详情请咨询。\n\n咨询电话：0475-8888888\n\n"
+        "## 科区新增便民服务点\n\n记者从科尔沁区获悉，新增便民服务点12个。\n"
+    )
+    first, second = parse_issue(text).articles
+    assert paragraphs(first)[-1] == "咨询电话：0475-8888888"
+    assert second.headline == "科区新增便民服务点"
+    assert paragraphs(second) == ["记者从科尔沁区获悉，新增便民服务点12个。"]
+
+
+def test_a_long_heading_after_the_byline_is_not_a_column():
+    text = "# 标题\n\n本报记者 李娜\n\n## 城区新增停车位2000个 缓解停车难\n\n正文。\n"
+    (article,) = parse_issue(text).articles
+    assert article.section is None
+    assert article.subheadline == "城区新增停车位2000个 缓解停车难"
+    (decision,) = [d for d in parse_issue(text).decisions if d.text.startswith("城区")]
+    assert decision.unsure
+
+
+def test_bracketed_lines_inside_a_story_stay_in_it():
+    text = "# 标题\n\n正文一。\n\n【相关链接】\n\n正文二。\n"
+    (article,) = parse_issue(text).articles
+    assert article.section is None
+    assert paragraphs(article) == ["正文一。", "【相关链接】", "正文二。"]

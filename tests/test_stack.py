@@ -379,3 +379,39 @@ def test_a_backup_restores_into_an_empty_database_and_serves_the_same_pages(stac
         status, body, headers = get(stack.port, path)
         assert status == 200 and headers.get("X-Page-Cache") != "hit", path
         assert body == before[path], path
+
+
+def test_an_issue_imported_in_the_admin_is_run_by_the_worker_and_public_on_both_workers(stack):
+    day = "2022-12-22"
+    assert {status for status, _, _ in many(stack.port, f"/issues/{day}/")} == {404}
+    output = stack.manage("create_staff", "夜班编辑", "--role", "编辑")
+    password = re.search(r"密码[^:]*:(\S+)", output)[1]
+    editor = Browser(stack.port)
+    editor.log_in("夜班编辑", password)
+    source = SEED.read_text(encoding="utf-8").replace("我市", "本市")  # another night's stories
+    status, _, headers = editor.request(
+        "/admin/articles/issue/import/",
+        {"source_text": source, "date": day, "number": "", "publish": "on"},
+    )
+    assert status == 302, status
+    review = headers["Location"]
+    status, page, _ = editor.request(review)
+    assert status == 200 and "8 篇稿件" in page
+    status, _, headers = editor.request(review, {"confirm": "1"})
+    assert status == 302 and headers["Location"].endswith("/progress/")
+    # The task worker (another process) runs the import; the progress page ends on the summary.
+    progress = headers["Location"]
+    for _ in range(100):
+        status, page, headers = editor.request(progress)
+        if status == 302 and headers["Location"].endswith("/summary/"):
+            break
+        assert status == 200 and "导入失败" not in page, page
+        time.sleep(0.2)
+    else:
+        raise AssertionError(page)
+    status, summary, _ = editor.request(headers["Location"])
+    assert status == 200 and "新建(8)" in summary
+    results = many(stack.port, f"/issues/{day}/")
+    assert {status for status, _, _ in results} == {200}
+    assert all("本市多措并举深入开展乡村振兴工作" in body for _, body, _ in results)
+    assert len(workers_that_served(stack, f"/issues/{day}/", 200)) == 2
