@@ -382,7 +382,7 @@ def test_safe_inline_markup_still_works(client):
 
 
 def test_xss_corpus_through_the_importer_never_reaches_public_html(client, tmp_path):
-    source = ["# " + XSS_PAYLOADS[0] + "导入标题", "", "## " + XSS_PAYLOADS[2], ""]
+    source = ["# " + XSS_PAYLOADS[0] + "导入标题", "", "栏目:" + XSS_PAYLOADS[2], ""]
     source += ["**本报讯(记者 李娜)** 开头。", ""]
     source += [f"{payload} 正文。\n" for payload in XSS_PAYLOADS]
     source += ["图为" + XSS_PAYLOADS[1] + "。本报记者 李娜 摄", ""]
