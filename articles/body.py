@@ -71,6 +71,27 @@ def render_inline(text):
     )
 
 
+def render_body(blocks, dateline=""):
+    """The article page's body as HTML, made once when the article is saved (Article.body_html).
+
+    Subheads are <h2>; paragraphs go through render_inline; the dateline (本报讯) leads the
+    first block when that block is a paragraph.
+    """
+    from django.utils.html import escape
+
+    parts = []
+    for index, block in enumerate(blocks or []):
+        text = block.get("text", "")
+        if block.get("type") == "subhead":
+            parts.append(f"<h2>{escape(text)}</h2>")
+        elif index == 0 and dateline:
+            lead = f'<strong class="dateline">{escape(dateline)}</strong>'
+            parts.append(f"<p>{lead} {render_inline(text)}</p>")
+        else:
+            parts.append(f"<p>{render_inline(text)}</p>")
+    return "\n".join(parts)
+
+
 def plain_text(text):
     """Paragraph text without inline markup, for summaries, feeds and metadata."""
     text = _LINK_RE.sub(r"\1", text)

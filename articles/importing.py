@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from articles import search, sources
+from articles.body import render_body
 from articles.changes import content_changed
 from articles.models import (
     Article,
@@ -238,6 +239,7 @@ def _fill(article, parsed, index, lookups):
     article.page_number = parsed.page_number
     article.page_name = parsed.page_name or ""
     article.body = [{"type": b.type, "text": b.text} for b in parsed.body]
+    article.body_html = render_body(article.body, article.dateline)
     article.import_notes = list(parsed.notes)
     article.position = index
     article.import_fingerprint = fingerprint(snapshot_parsed(parsed))
@@ -378,6 +380,7 @@ def import_parsed_issue(
             "page_number",
             "page_name",
             "body",
+            "body_html",
             "import_notes",
             "position",
             "import_fingerprint",

@@ -71,14 +71,14 @@ class HomeView(TemplateView):
         return context
 
 
-def declare_article_page(article, more_from_section):
+def declare_article_page(article, neighbours, more_from_section):
     """What an article page shows besides the article: its neighbours, its column's latest
     stories, the names in its credits and tags (page_cache)."""
     tags = [page_cache.article_tag(article.pk)]
     if article.issue_id:
         # Its previous and next article: which they are, and their headlines.
         tags.append(page_cache.issue_tag(article.issue_id))
-        tags += [page_cache.article_tag(pk) for pk in (article.previous_pk, article.next_pk) if pk]
+        tags += [page_cache.article_tag(n["pk"]) for n in neighbours if n]
     if article.section_id:
         tags.append(page_cache.section_tag(article.section_id))
     tags += [page_cache.person_tag(credit.person_id) for credit in article.credits.all()]
@@ -121,8 +121,10 @@ class ArticleDetailView(TemplateView):
         photo_credits = PhotoCredit.objects.select_related("person")
         queryset = (
             self.get_queryset()
+            .filter(pk=self.kwargs["pk"])
+            .defer(None)
+            .defer("search_vector")  # and so load the rendered body the manager defers
             .with_credits()
-            .with_issue_neighbours(self.kwargs["pk"])
             .prefetch_related(
                 Prefetch(
                     "photos",
@@ -141,16 +143,11 @@ class ArticleDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = context["article"]
-        more = []
-        if article.section_id:
-            more = list(
-                Article.objects.published()
-                .filter(section_id=article.section_id)
-                .exclude(pk=article.pk)
-                .only("pk", "slug", "headline", "published_at")[:5]
-            )
-        declare_article_page(article, more)
+        previous, following, more = self.get_queryset().around(article)
+        declare_article_page(article, [previous, following], more)
         context.update(
+            previous_in_issue=previous,
+            next_in_issue=following,
             more_from_section=more,
             json_ld=news_article_json_ld(article, self.request),
             canonical_url=self.request.build_absolute_uri(article.get_absolute_url()),

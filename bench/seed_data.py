@@ -39,6 +39,7 @@ from vocabulary import (  # noqa: E402
     person_name,  # noqa: E402
 )
 
+from articles.body import render_body  # noqa: E402
 from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section  # noqa: E402
 from articles.parsing import parse_issue  # noqa: E402
 from newsroom.text import pinyin_slug, pinyin_sort_key, unique_slugs  # noqa: E402
@@ -122,6 +123,7 @@ def main():
                     page_name="要闻" if n % 40 < 5 else "综合",
                     dateline="本报讯",
                     body=body,
+                    body_html=render_body(body, "本报讯"),
                     status=status,
                     published_at=published_at,
                 )

@@ -64,6 +64,7 @@ def make_many_articles(count, *, section, issue, person, tag=None, start=0):
             status=Article.Status.PUBLISHED,
             published_at=now - timedelta(minutes=start + n + 1),
             body=[{"type": "paragraph", "text": f"第{start + n}篇的正文。"}],
+            body_html=f"<p>第{start + n}篇的正文。</p>",
         )
         for n in range(count)
     )
