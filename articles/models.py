@@ -166,6 +166,8 @@ class ArticleQuerySet(models.QuerySet):
         than window functions over the issue, which sort it twice, and one query fewer
         than asking separately.
         """
+        fields = ["pk", "slug", "headline", "status", "published_at"]
+        fields += ["issue_id", "section_id", "page_number", "position"]
         latest_in_column = (
             Article.objects.published()
             .filter(section_id=article.section_id)
@@ -173,22 +175,16 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-published_at")
             .values("pk")[:more]
         )
-        wanted = Q(pk__in=latest_in_column) if article.section_id else Q(pk__in=[])
-        if article.issue_id:
-            wanted |= Q(issue_id=article.issue_id)
+        # UNION ALL, not OR: each half uses its own index (an OR of the two made PostgreSQL
+        # scan the whole archive, 85 ms at 100,000 articles).
+        issue_part = self.filter(issue_id=article.issue_id) if article.issue_id else self.none()
+        column_part = self.filter(pk__in=latest_in_column) if article.section_id else self.none()
         rows = list(
-            self.filter(wanted).only(
-                "pk",
-                "slug",
-                "headline",
-                "status",
-                "published_at",
-                "issue_id",
-                "section_id",
-                "page_number",
-                "position",
-            )
+            issue_part.order_by()
+            .only(*fields)
+            .union(column_part.order_by().only(*fields), all=True)
         )
+        rows = list({row.pk: row for row in rows}.values())  # in both halves: once
         siblings = sorted(
             (row for row in rows if article.issue_id and row.issue_id == article.issue_id),
             key=lambda row: (row.page_number is None, row.page_number or 0, row.position, row.pk),

@@ -405,3 +405,15 @@ def test_query_count_is_fixed_from_10_to_200_articles(client, page):
     make_many_articles(190, start=10, **world)
     large = queries_for(client, url)
     assert small == large <= QUERY_LIMITS[page], (small, large)
+
+
+def test_an_article_in_its_columns_latest_is_listed_once_among_its_issues_neighbours(client):
+    section, issue = make_section(name="民生"), make_issue()
+    first = make_article(section=section, issue=issue, position=0, headline="第一篇")
+    middle = make_article(section=section, issue=issue, position=1, headline="第二篇")
+    last = make_article(section=section, issue=issue, position=2, headline="第三篇")
+    html = client.get(middle.get_absolute_url()).content.decode()
+    assert f'rel="prev" href="{first.get_absolute_url()}"' in html
+    assert f'rel="next" href="{last.get_absolute_url()}"' in html
+    more = re.search(r'<section class="more".*?</section>', html, re.S).group(0)
+    assert more.count("第一篇") == 1 and more.count("第三篇") == 1 and "第二篇" not in more
