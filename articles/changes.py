@@ -11,7 +11,10 @@ however many rows it touched:
   the pages that show the changed articles are re-rendered on their next
   request in every process, and every other cached page is left alone;
 - if NEWSROOM_PURGE_URL is set, a background task tells the CDN which URLs
-  changed (`purge_cdn`).
+  changed (`purge_cdn`);
+- when articles joined the lists (published), a background task renders their
+  pages, the front page and their columns into the shared cache
+  (articles/warming.py).
 """
 
 import json
@@ -24,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.tasks import task
 
-from articles import page_cache, search
+from articles import page_cache, search, warming
 from articles.models import Article
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,11 @@ class _Batch:
                 purge_cdn.enqueue(changed_urls(self.edited | self.listed, self.paths))
             except Exception:  # noqa: BLE001 - the change is committed; the CDN expires it soon
                 logger.exception("could not queue the CDN purge")
+        if self.listed and warming.enabled():
+            try:
+                warming.warm_after_publishing.enqueue(sorted(self.listed))
+            except Exception:  # noqa: BLE001 - warming only saves a reader a slow first request
+                logger.exception("could not queue the page warming")
         # Every process re-reads the change log at least this often: once this returns, no
         # process answers a new request without knowing of the change (page_cache).
         time.sleep(settings.NEWSROOM_GENERATION_WAIT)

@@ -5,9 +5,12 @@ front page, feeds and search; an article in another issue and column stays a cac
 """
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -205,3 +208,43 @@ def test_a_scheduled_article_coming_due_refreshes_its_pages_only(client, paper, 
         assert "定时供暖稿" in client.get(pages["front"]).content.decode()
         assert client.get(scheduled.get_absolute_url()).status_code == 200
         assert cache_state(client, unrelated) == "hit"
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """What warming needs: a public address, and a cache every process shares (here the test
+    process's own, which the test client reads too)."""
+    settings.NEWSROOM_PUBLIC_URL = "https://www.tlrb.cn"
+    settings.REDIS_URL = "redis://shared-cache-stand-in"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "www.tlrb.cn"]
+    return Client(HTTP_HOST="www.tlrb.cn", secure=True)
+
+
+def test_warm_cache_renders_what_readers_go_to_first(paper, shared_cache):
+    out = StringIO()
+    call_command("warm_cache", "--articles", "10", stdout=out)
+    assert "已预热" in out.getvalue()
+    for url in ["/", paper["a"].get_absolute_url(), paper["a"].section.get_absolute_url()]:
+        assert shared_cache.get(url)["X-Page-Cache"] == "hit", url
+
+
+def test_warm_cache_says_what_it_needs(paper):
+    with pytest.raises(CommandError, match="REDIS_URL"):
+        call_command("warm_cache")
+
+
+def test_publishing_warms_the_article_the_front_page_and_its_column(
+    paper, shared_cache, committed, editor
+):
+    with committed():
+        draft = make_article(
+            headline="刚发布的稿件", section=paper["section"], status=Article.Status.DRAFT
+        )
+    for url in ["/", paper["section"].get_absolute_url()]:
+        shared_cache.get(url)
+    with committed():
+        workflow.publish(draft, editor[0])
+    for url in ["/", draft.get_absolute_url(), paper["section"].get_absolute_url()]:
+        response = shared_cache.get(url)
+        assert response["X-Page-Cache"] == "hit", url
+        assert "刚发布的稿件" in response.content.decode(), url
