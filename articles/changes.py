@@ -1,10 +1,10 @@
 """The one path every change to public content takes.
 
 Admin saves, workflow steps, the importer, tasks and model signals all call
-`content_changed()`. At once, inside the writer's transaction (so the index
-never disagrees with what was committed, even if the process dies right after
-the commit), the search index is brought up to date for the changed articles
-(articles/search.py). When the transaction commits, once per transaction
+`content_changed()`. At once, inside the writer's transaction (so neither
+disagrees with what was committed, even if the process dies right after the
+commit), the changed articles' stored display data (articles/display.py) and
+their search index entries (articles/search.py) are brought up to date. When the transaction commits, once per transaction
 however many rows it touched:
 
 - the change is recorded with the cache tags it touches (articles/page_cache.py):
@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.tasks import task
 
-from articles import page_cache, search, warming
+from articles import display, page_cache, search, warming
 from articles.models import Article
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,8 @@ def content_changed(articles=(), *, listed=True, reindex=True, tags=(), everythi
             # for the purge: it may cost a query for the column and the issue).
             batch.paths.update(article_paths(article))
     (batch.listed if listed else batch.edited).update(ids)
+    if ids:
+        display.refresh(ids)
     if reindex and ids:
         search.index_articles(ids)
     batch.tags.update(tags)

@@ -219,8 +219,8 @@ class ArticleQuerySet(models.QuerySet):
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_queryset(self):
         # The search vector is large and only PostgreSQL reads it; never load it into Python.
-        # The rendered body is for the article page alone, which asks for it (with_body_html).
-        return super().get_queryset().defer("search_vector", "body_html")
+        # The rendered body and the display data are for the article page alone, which asks.
+        return super().get_queryset().defer("search_vector", "body_html", "display_data")
 
 
 class Article(models.Model):
@@ -262,6 +262,14 @@ class Article(models.Model):
         blank=True,
         encoder=UnicodeJSONEncoder,
         help_text="按顺序排列的段落和小标题。",
+    )
+    display_data = models.JSONField(
+        "页面数据",
+        default=dict,
+        blank=True,
+        editable=False,
+        encoder=UnicodeJSONEncoder,
+        help_text="文章页显示的署名、图片署名和标签,随每次改动更新(articles/display.py)。",
     )
     body_html = models.TextField(
         "正文(网页)",

@@ -20,7 +20,9 @@ def _person(credit, request):
 
 
 def news_article_json_ld(article, request):
-    """NewsArticle for one article: writers as authors, photographers as contributors."""
+    """NewsArticle for one article: writers as authors, photographers as contributors.
+
+    Reads the article's `display` (articles/display.py) for its people and tags."""
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -34,16 +36,18 @@ def news_article_json_ld(article, request):
         "dateModified": article.modified_at.isoformat(),
         "author": [
             _person(credit, request)
-            for credit in article.credits.all()
+            for credit in article.display.credits
             if credit.role != Role.EDITOR
         ],
         "publisher": {"@type": "Organization", "name": settings.NEWSROOM_PAPER_NAME},
     }
-    editors = [_person(c, request) for c in article.credits.all() if c.role == Role.EDITOR]
+    editors = [_person(c, request) for c in article.display.credits if c.role == Role.EDITOR]
     if editors:
         data["editor"] = editors
     photographers = [
-        _person(credit, request) for photo in article.photos.all() for credit in photo.credits.all()
+        _person(credit, request)
+        for photo in article.photos.all()
+        for credit in article.display.photo_credits(photo)
     ]
     if photographers:
         data["contributor"] = photographers
@@ -59,7 +63,7 @@ def news_article_json_ld(article, request):
         data["printPage"] = str(article.page_number)
     if article.page_name:
         data["printSection"] = article.page_name
-    keywords = [tag.name for tag in article.tags.all()]
+    keywords = [tag.name for tag in article.display.tags]
     if keywords:
         data["keywords"] = keywords
     text = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from articles import search, sources
+from articles import sources
 from articles.changes import content_changed
 from articles.images import (
     delete_files,
@@ -69,8 +69,9 @@ def schedule_photo_renditions(photo):
 
 @task()
 def reindex_articles(pks):
-    """Bring the search index up to date for these articles (a rename's share of them)."""
-    search.index_articles(pks)
+    """Bring the search index, the stored display data and the cached pages up to date for
+    these articles (a rename's share of them)."""
+    content_changed(pks, listed=False)
     return len(pks)
 
 

@@ -9,8 +9,9 @@ from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
 from articles import page_cache, search
+from articles.display import Display
 from articles.forms import SearchForm
-from articles.models import Article, Credit, Issue, Photo, PhotoCredit, Section
+from articles.models import Article, Credit, Issue, Photo, Section
 from articles.seo import news_article_json_ld
 from people.models import Person
 
@@ -81,13 +82,8 @@ def declare_article_page(article, neighbours, more_from_section):
         tags += [page_cache.article_tag(n["pk"]) for n in neighbours if n]
     if article.section_id:
         tags.append(page_cache.section_tag(article.section_id))
-    tags += [page_cache.person_tag(credit.person_id) for credit in article.credits.all()]
-    tags += [
-        page_cache.person_tag(credit.person_id)
-        for photo in article.photos.all()
-        for credit in photo.credits.all()
-    ]
-    tags += [page_cache.tag_tag(tag.pk) for tag in article.tags.all()]
+    tags += [page_cache.person_tag(person.pk) for person in article.display.people()]
+    tags += [page_cache.tag_tag(tag.pk) for tag in article.display.tags]
     page_cache.depends_on(*tags)
     page_cache.shows(more_from_section)
 
@@ -118,24 +114,17 @@ class ArticleDetailView(TemplateView):
     def get_article(self):
         if self.kwargs["pk"] > MAX_PK:
             raise Http404("没有这篇稿件")
-        photo_credits = PhotoCredit.objects.select_related("person")
         queryset = (
             self.get_queryset()
             .filter(pk=self.kwargs["pk"])
             .defer(None)
-            .defer("search_vector")  # and so load the rendered body the manager defers
-            .with_credits()
-            .prefetch_related(
-                Prefetch(
-                    "photos",
-                    queryset=Photo.objects.prefetch_related(
-                        Prefetch("credits", queryset=photo_credits)
-                    ),
-                ),
-                "tags",
-            )
+            .defer("search_vector")  # and so load what the manager defers for the page
+            .select_related("section", "issue")
+            .prefetch_related("photos")
         )
         article = get_object_or_404(queryset)
+        # Bylines, photo credits and tags as stored with the article (articles/display.py).
+        article.display = Display(article)
         # Most articles are never corrected: ask for corrections only when there are some.
         article.correction_list = list(article.corrections.all()) if article.corrected_at else []
         return article
@@ -146,6 +135,7 @@ class ArticleDetailView(TemplateView):
         previous, following, more = self.get_queryset().around(article)
         declare_article_page(article, [previous, following], more)
         context.update(
+            photos=article.display.photos_with_credits(article.photos.all()),
             previous_in_issue=previous,
             next_in_issue=following,
             more_from_section=more,

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from articles import display
 from articles.models import Article, Credit, Issue, Section
 from people.models import Person
 
@@ -82,4 +83,6 @@ def make_many_articles(count, *, section, issue, person, tag=None, start=0):
         TaggedItem.objects.bulk_create(
             TaggedItem(tag=tag, content_type=content_type, object_id=a.pk) for a in articles
         )
+    # Bulk inserts send no signals: store what the article page shows, as writers do.
+    display.refresh([a.pk for a in articles])
     return articles

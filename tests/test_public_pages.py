@@ -345,7 +345,7 @@ def test_bad_url_input_is_404_never_500(client, seed_issue, url):
 
 QUERY_LIMITS = {
     "front": 8,
-    "article": 7,  # one of them the shared content generation (articles/page_cache.py)
+    "article": 4,  # one of them the change log (articles/page_cache.py)
     "section": 6,
     "person": 7,
     "tag": 6,

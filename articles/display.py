@@ -1,0 +1,134 @@
+"""What the article page shows of an article's people and tags, stored on the article.
+
+The byline, the photo credits and the tags would otherwise cost the article page
+three queries and their objects on every render. They are kept in
+`Article.display_data` instead, and kept right by the one path every change
+takes: content_changed() (articles/changes.py) refreshes it for the articles it
+is told about, inside the writer's transaction. That covers a credit or photo
+credit added, changed or removed, a tag added or removed, a person or tag
+renamed (the rename re-indexes and refreshes the articles carrying the name,
+articles/tasks.py), and imports. The column and the issue are read with the
+article itself (select_related), so renaming them needs nothing here.
+
+An article saved before this existed has no stored data: the page reads the
+relations as before, and `manage.py refresh_article_display` fills them in.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.urls import reverse
+
+from articles.bylines import BYLINE_ROLES
+from articles.models import Article, Credit, Photo, PhotoCredit
+
+AUTHOR = BYLINE_ROLES["AUTHOR"]
+
+
+@dataclass(frozen=True)
+class StoredPerson:
+    pk: int
+    name: str
+    url: str
+
+    def get_absolute_url(self):
+        return self.url
+
+
+@dataclass(frozen=True)
+class StoredCredit:
+    """Shaped like a Credit where templates read one: role, role_label, person."""
+
+    role: str
+    role_label: str
+    person: StoredPerson
+
+    @property
+    def person_id(self):
+        return self.person.pk
+
+
+@dataclass(frozen=True)
+class StoredTag:
+    pk: int
+    name: str
+    slug: str
+
+
+def _credit(credit):
+    return {
+        "role": credit.role,
+        "label": credit.role_label,
+        "person": credit.person_id,
+        "name": credit.person.name,
+        "url": reverse("people:detail", kwargs={"slug": credit.person.slug}),
+    }
+
+
+def _stored_credit(data):
+    person = StoredPerson(data["person"], data["name"], data["url"])
+    return StoredCredit(data["role"], data["label"], person)
+
+
+def build(article):
+    """The stored data of an article with its relations prefetched (_relations())."""
+    return {
+        "credits": [_credit(c) for c in article.credits.all()],
+        "photo_credits": {
+            str(photo.pk): [_credit(c) for c in photo.credits.all()]
+            for photo in article.display_photos
+        },
+        "tags": [{"pk": t.pk, "name": t.name, "slug": t.slug} for t in article.tags.all()],
+    }
+
+
+def _relations():
+    photo_people = PhotoCredit.objects.select_related("person")
+    photos = Photo.objects.only("pk", "article_id").prefetch_related(
+        Prefetch("credits", queryset=photo_people)
+    )
+    return [
+        Prefetch("credits", queryset=Credit.objects.select_related("person")),
+        Prefetch("photos", queryset=photos, to_attr="display_photos"),
+        "tags",
+    ]
+
+
+def refresh(pks):
+    """Store the display data of these articles as they are now (missing ones are skipped)."""
+    pks = sorted({pk for pk in pks if pk is not None})
+    if not pks:
+        return
+    articles = list(Article.objects.filter(pk__in=pks).only("pk").prefetch_related(*_relations()))
+    for article in articles:
+        article.display_data = build(article)
+    Article.objects.bulk_update(articles, ["display_data"], batch_size=500)
+
+
+class Display:
+    """An article's stored display data, read the way the page and JSON-LD read relations."""
+
+    def __init__(self, article):
+        data = article.display_data
+        if not data:
+            # Saved before display data was stored: read the relations (four queries).
+            prefetch_related_objects([article], *_relations())
+            data = build(article)
+        self.credits = [_stored_credit(c) for c in data["credits"]]
+        self._photo_credits = {
+            int(pk): [_stored_credit(c) for c in credits]
+            for pk, credits in data["photo_credits"].items()
+        }
+        self.tags = [StoredTag(t["pk"], t["name"], t["slug"]) for t in data["tags"]]
+
+    def photo_credits(self, photo):
+        return self._photo_credits.get(photo.pk, [])
+
+    def photos_with_credits(self, photos):
+        """[(photo, its credits)] for the page's figures."""
+        return [(photo, self.photo_credits(photo)) for photo in photos]
+
+    def people(self):
+        """Everyone the page names: bylines and photo credits."""
+        credits = [*self.credits, *(c for cs in self._photo_credits.values() for c in cs)]
+        return [credit.person for credit in credits]
