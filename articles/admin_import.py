@@ -94,7 +94,10 @@ class IssueImportAdminMixin:
             too_big = "粘贴的内容太大:超过了导入文件的上限,请检查是否粘贴错了,或改为上传文件。"
         if request.method == "POST" and form.is_bound and form.is_valid():
             name, text, sha256 = form.cleaned_data["source"]
-            parsed = sources.parse(text, keep_punctuation=form.cleaned_data["keep_punctuation"])
+            sections = sources.known_sections()
+            parsed = sources.parse(
+                text, keep_punctuation=form.cleaned_data["keep_punctuation"], sections=sections
+            )
             problems = sources.check_limits(parsed, name)
             if problems:
                 # Nothing the review page could correct: the source itself must change.
@@ -109,6 +112,7 @@ class IssueImportAdminMixin:
                 source_sha256=sha256,
                 publish=form.cleaned_data["publish"],
                 keep_punctuation=form.cleaned_data["keep_punctuation"],
+                known_sections=sections,
                 created_by=request.user,
             )
             return HttpResponseRedirect(self.import_url("review", job))
@@ -123,7 +127,10 @@ class IssueImportAdminMixin:
         if job.status != Status.REVIEWING:
             return HttpResponseRedirect(self.import_url("progress", job))
         parsed = sources.parse(
-            job.source_text, decisions=job.line_decisions(), keep_punctuation=job.keep_punctuation
+            job.source_text,
+            decisions=job.line_decisions(),
+            keep_punctuation=job.keep_punctuation,
+            sections=job.known_sections,
         )
         if request.method == "POST":
             try:

@@ -143,31 +143,42 @@ def publication_time(issue_date):
 
 
 def _match(parsed_articles, saved_articles):
-    """Pair each parsed article with the saved one it updates: same headline first, then same place."""
-    by_headline = defaultdict(list)
-    for saved in saved_articles:
-        # Keyed as the parser now writes headlines, so 标题:副 imported before punctuation was
-        # set full width still finds its article.
-        by_headline[same_headline(saved.headline)].append(saved)
+    """Pair each parsed article with the saved one it updates, by what identifies a story.
+
+    In turn: the content as last imported (its fingerprint: the source has not changed it,
+    whatever an editor did since), the headline, then the opening words of the body (the
+    source retitled it). Never by place alone: a story added above would shift every place,
+    and pair a new story with a withdrawn one.
+    """
     matches = [None] * len(parsed_articles)
-    used = set()
-    for index, parsed in enumerate(parsed_articles):
-        candidates = by_headline.get(same_headline(parsed.headline))
-        if candidates:
-            saved = candidates.pop(0)
-            matches[index] = saved
-            used.add(saved.pk)
-    by_position = {s.position: s for s in saved_articles if s.pk not in used}
-    new_headlines = {same_headline(p.headline) for p in parsed_articles}
-    for index in range(len(parsed_articles)):
-        if matches[index] is None:
-            saved = by_position.get(index)
-            # A retitled article keeps its place; one whose headline is still in the file does not move.
-            if saved is not None and same_headline(saved.headline) not in new_headlines:
+    unused = {saved.pk: saved for saved in saved_articles}
+    keys = [
+        (lambda p: fingerprint(snapshot_parsed(p)), lambda s: s.import_fingerprint),
+        # As the parser now writes headlines, so 标题:副 imported before punctuation was set
+        # full width still finds its article.
+        (lambda p: same_headline(p.headline), lambda s: same_headline(s.headline)),
+        (
+            lambda p: opening([b.text for b in p.body if b.type == "paragraph"]),
+            lambda s: opening(body_paragraphs(s.body)),
+        ),
+    ]
+    for parsed_key, saved_key in keys:
+        by_key = defaultdict(list)
+        for saved in unused.values():
+            key = saved_key(saved)
+            if key:
+                by_key[key].append(saved)
+        for index, parsed in enumerate(parsed_articles):
+            if matches[index] is not None:
+                continue
+            candidates = by_key.get(parsed_key(parsed))
+            while candidates and candidates[0].pk not in unused:
+                candidates.pop(0)
+            if candidates:
+                saved = candidates.pop(0)
                 matches[index] = saved
-                used.add(saved.pk)
-    missing = [s for s in saved_articles if s.pk not in used]
-    return matches, missing
+                del unused[saved.pk]
+    return matches, list(unused.values())
 
 
 def same_headline(headline):
@@ -310,8 +321,8 @@ def import_parsed_issue(
     removals = list(DeskRemoval.objects.filter(issue=issue))
     removed = {value for r in removals for value in (r.headline, r.import_fingerprint) if value}
     removed |= {same_headline(r.headline) for r in removals}
-    # A deleted story the source has retitled: same place, same opening words.
-    removed_openings = {(r.position, r.opening) for r in removals if r.opening}
+    # A deleted story the source has retitled: the same opening words.
+    removed_openings = {r.opening for r in removals if r.opening}
     published_at = publication_time(date)
     to_create, to_update, to_publish = [], [], []
     total = len(parsed.articles)
@@ -321,7 +332,7 @@ def import_parsed_issue(
         if article is None and (
             same_headline(parsed_article.headline) in removed
             or fingerprint(snapshot_parsed(parsed_article)) in removed
-            or (index, opening([b.text for b in parsed_article.body if b.type == "paragraph"]))
+            or opening([b.text for b in parsed_article.body if b.type == "paragraph"])
             in removed_openings
         ):
             report.desk_decided.append(f"{parsed_article.headline}(已删除)")

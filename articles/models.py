@@ -784,6 +784,12 @@ class IssueImport(models.Model):
     source_sha256 = models.CharField("源文件 SHA-256", max_length=64)
     publish = models.BooleanField("导入后立即发布", default=False)
     keep_punctuation = models.BooleanField("保留原标点", default=False)
+    known_sections = models.JSONField(
+        "已有栏目",
+        default=list,
+        blank=True,
+        help_text="上传时已有的栏目名:核对页和后台导入都按这份名单解析,结果才一致。",
+    )
     decisions = models.JSONField(
         "编辑的更正",
         default=dict,

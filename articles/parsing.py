@@ -99,6 +99,12 @@ _PLAIN_LEAD_RE = re.compile(
 _SPACED_LEAD_RE = re.compile(
     r"^(?P<dateline>[\u3400-\u9fff0-9０-９]{1,20}?(?:讯|电))[ \t\u3000]+(?P<credits>[^，。,.]{2,40})$"
 )
+# A dateline as the first words of a story, then a space: 本报讯, 本报通辽12月19日讯,
+# 新华社北京12月19日电. Only the paper's own, a news agency's, or one with a date: 喜讯 is a word.
+_DATELINE_LEAD_RE = re.compile(
+    r"^(?P<dateline>(?:本报|新华社|中新社|人民网|新华网|央视网|中国新闻网)[\u3400-\u9fff0-9０-９]{0,16}?"
+    r"(?:讯|电)|[\u3400-\u9fff]{0,8}\d{1,2}月\d{1,2}日(?:讯|电))[ \t\u3000]+(?P<rest>\S.*)$"
+)
 _LABELS = "引题|肩题|眉题|主题|主标题|副题|副标题|栏目"
 # `引题:…` or `【引题】…`: the label needs its colon or brackets (栏目甲 is a column's name).
 _LABEL_RE = re.compile(
@@ -145,7 +151,7 @@ _CAPTION_RE = re.compile(r"^(?:[▲△]|图为|[上下左右]图[:：]|图[①-�
 _PHOTO_CREDIT_LINE_RE = re.compile(r"^(?P<credits>.{2,40}?)[ \t\u3000]*摄[。.]?$")
 # A column banner on a line of its own: 【民生关注】.
 _BRACKETED_COLUMN_RE = re.compile(r"^【(?P<name>[^】]{1,20})】$")
-_PHOTO_MARK_RE = re.compile(r"[ \t\u3000]*摄[。.]?$")
+_PHOTO_MARK_RE = re.compile(r"[ \t\u3000]*摄影?[。.]?$")
 _SENTENCE_BREAK = "。!?！？.;；…"
 # A paragraph ending in one of these stopped mid-sentence and goes on in the next one.
 _OPEN_END_RE = re.compile(r"[\w,，、“‘(（《〈【—\-·]$")
@@ -353,7 +359,7 @@ def parse_bold_byline(text):
                 return spaced["dateline"], credits, ""
         plain = _PLAIN_LEAD_RE.match(text)
         if not plain:
-            return None
+            return parse_dateline_lead(text)
         credits = parse_credits(plain["inside"])
         if credits is None:
             return None
@@ -383,6 +389,26 @@ def parse_bold_byline(text):
         if credits is None:
             return None
     return dateline, credits, rest.strip(" \t\u3000")
+
+
+def parse_dateline_lead(text):
+    """`本报讯 记者 王芳 近日,…` or `新华社北京12月19日电 国务院…`: a dateline, the credits
+    that follow it (if any, up to the first word that is not one), and the text."""
+    match = _DATELINE_LEAD_RE.match(text)
+    if not match:
+        return None
+    words = match["rest"].split()
+    taken = 0
+    credits = []
+    # Credits start with a role (记者 王芳); names alone could be the first words of the text.
+    if words and (_ROLE_RE.match(words[0]) or _ALIAS_RE.match(words[0])):
+        for end in range(len(words), 0, -1):
+            found = parse_credits(" ".join(words[:end]))
+            if found:
+                credits, taken = found, end
+                break
+    rest = " ".join(words[taken:]) if taken else match["rest"]
+    return match["dateline"], credits, rest.strip(" \t\u3000")
 
 
 def parse_caption(text):
@@ -594,10 +620,14 @@ class _Parser:
         return current is None or not current.started or self.next_starts_article(index)
 
     def next_starts_article(self, index):
-        following = heading(self.block(index) or "")
+        block = self.block(index) or ""
+        following = heading(block)
+        label = parse_label(following[1] if following else block)
+        if label is not None and label[0] in (HEADLINE, KICKER):
+            return True  # 主题:… or 引题:… opens the next story
         if following is None:
             return False
-        if following[0] == 1 or parse_label(following[1]) == (HEADLINE, following[1]):
+        if following[0] == 1:
             return True
         return following[0] == 2 and self.classify_h2(index + 1, following[1])[0] == HEADLINE
 

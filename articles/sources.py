@@ -146,12 +146,19 @@ def parse_issue_date(value):
     return day
 
 
-def parse(text, *, decisions=None, keep_punctuation=False):
-    """Parse a source with the columns already in use, and check it against the limits."""
-    known_sections = Section.objects.values_list("name", flat=True)
+def known_sections():
+    return list(Section.objects.values_list("name", flat=True))
+
+
+def parse(text, *, decisions=None, keep_punctuation=False, sections=None):
+    """Parse a source with the columns already in use (or those given), with import notes.
+
+    The admin passes the columns as they were when the editor uploaded the source, so the
+    worker imports exactly what the review page showed, whatever columns appeared since.
+    """
     parsed = parse_issue(
         text,
-        known_sections=list(known_sections),
+        known_sections=known_sections() if sections is None else sections,
         decisions=decisions,
         keep_punctuation=keep_punctuation,
     )

@@ -116,6 +116,7 @@ def run_issue_import(import_id):
             job.source_text,
             decisions=job.line_decisions(),
             keep_punctuation=job.keep_punctuation,
+            sections=job.known_sections,
         )
         report = import_parsed_issue(
             parsed,

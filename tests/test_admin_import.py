@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from articles.models import Article, Issue, IssueImport
+from articles.models import Article, Issue, IssueImport, Section
 from tests.conftest import SEED, SEED_DATE
 
 SOURCE_URL = "/admin/articles/issue/import/"
@@ -301,3 +301,21 @@ def test_the_summary_survives_its_issue_being_deleted(editor, committed):
     Issue.objects.all().delete()
     response = editor[1].get(f"{review_url(job)}summary/")
     assert response.status_code == 200 and "已被删除" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_the_import_is_what_the_review_page_showed_even_if_columns_appear_meanwhile(
+    editor, committed
+):
+    client = editor[1]
+    upload(
+        client,
+        "# 甲稿标题\n\n本报讯(记者 马丽)甲的正文。\n\n## 快讯\n\n市图书馆今起延长开放时间。\n",
+    )
+    job = IssueImport.objects.get()
+    assert "2 篇稿件" in page_text(client.get(review_url(job)))
+    Section.objects.create(name="快讯")  # another import, or an editor, adds the column
+    assert "2 篇稿件" in page_text(client.get(review_url(job)))
+    with committed():
+        client.post(review_url(job), {"confirm": "1"})
+    assert sorted(Article.objects.values_list("headline", flat=True)) == ["快讯", "甲稿标题"]

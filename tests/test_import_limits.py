@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError
 from django.db import connection
 
-from articles import importing
+from articles import importing, workflow
 from articles.models import Article, DeskRemoval, Issue, Section
 from people.models import Person
 from tests.conftest import SEED, SEED_DATE
@@ -264,3 +264,41 @@ def test_dates_that_could_be_misread_are_refused(imported, typed):
 
 def test_an_issue_number_too_large_says_so(imported):
     assert "期号太大" in refused(SEED, "--date", "2022-12-21", "--number", "9999999999")
+
+
+SHIFTING = """\
+# 甲新闻标题
+
+**本报讯(记者 马丽)** 甲的正文,讲的是甲的事。
+
+# 乙新闻标题
+
+**本报讯(记者 马丽)** 乙的正文,讲的是乙的事。
+
+# 丁新闻标题
+
+**本报讯(记者 马丽)** 丁的正文,讲的是丁的事。
+"""
+
+
+@pytest.mark.django_db
+def test_a_story_added_above_shifts_nothing_the_desk_decided(tmp_path, editor):
+    run_import(write(tmp_path, SHIFTING), "--date", SEED_DATE, "--publish")
+    a = Article.objects.get(headline="甲新闻标题")
+    workflow.withdraw(a, editor[0], "事实有误")
+    b = Article.objects.get(headline="乙新闻标题")
+    b.status = Article.Status.DRAFT
+    workflow.save_edit(b, editor[0])  # sent back to draft
+    Article.objects.get(headline="丁新闻标题").delete()
+    shifted = "# 新增的丙新闻\n\n**本报讯(记者 马丽)** 丙的正文。\n\n" + SHIFTING.replace(
+        "# 甲新闻标题", "# 甲新闻标题改了"
+    ).replace("# 乙新闻标题", "# 乙新闻标题改了").replace("# 丁新闻标题", "# 丁新闻标题改了")
+    out, _ = run_import(
+        write(tmp_path, shifted, name="shifted.txt"), "--date", SEED_DATE, "--publish"
+    )
+    public = set(Article.objects.published().values_list("headline", flat=True))
+    assert public == {"新增的丙新闻"}
+    assert Article.objects.get(pk=a.pk).status == Article.Status.WITHDRAWN
+    assert Article.objects.get(pk=b.pk).status == Article.Status.DRAFT
+    assert Article.objects.count() == 3  # 甲 (withdrawn), 乙 (draft), 丙 (new); 丁 stays deleted
+    assert "新建 1" in out

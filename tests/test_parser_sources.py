@@ -375,3 +375,58 @@ def test_bracketed_lines_inside_a_story_stay_in_it():
     (article,) = parse_issue(text).articles
     assert article.section is None
     assert paragraphs(article) == ["正文一。", "【相关链接】", "正文二。"]
+
+
+@pytest.mark.parametrize(
+    "lead, dateline, credits, rest",
+    [
+        (
+            "本报讯 记者 王芳 近日，县人民医院开设夜间门诊。",
+            "本报讯",
+            [("王芳", "记者", False)],
+            "近日，县人民医院开设夜间门诊。",
+        ),
+        ("本报讯 12月18日，县委召开常委会议。", "本报讯", [], "12月18日，县委召开常委会议。"),
+        (
+            "新华社北京12月19日电 国务院总理主持召开会议。",
+            "新华社北京12月19日电",
+            [],
+            "国务院总理主持召开会议。",
+        ),
+        (
+            "本报通辽12月19日讯 记者 李娜 通讯员 王强 全市供暖平稳。",
+            "本报通辽12月19日讯",
+            [("李娜", "记者", False), ("王强", "通讯员", False)],
+            "全市供暖平稳。",
+        ),
+    ],
+)
+def test_unbracketed_datelines_with_and_without_credits(lead, dateline, credits, rest):
+    (article,) = parse_issue(f"# 标题\n\n{lead}\n").articles
+    assert (article.dateline, credits_of(article), paragraphs(article)) == (
+        dateline,
+        credits,
+        [rest],
+    )
+
+
+def test_words_like_a_dateline_inside_text_are_text():
+    (article,) = parse_issue("# 标题\n\n喜讯 我市再获殊荣。\n").articles
+    assert article.dateline is None and paragraphs(article) == ["喜讯 我市再获殊荣。"]
+
+
+def test_a_column_label_before_the_next_storys_headline_label_belongs_to_it():
+    text = (
+        "主标题：环卫工人有了“爱心驿站”\n\n副标题：全市建成驿站86个\n\n环卫工人可在驿站休息。\n\n"
+        "栏目：科尔沁大地\n\n主题：草原上的“铁骑兵”\n\n正文。\n"
+    )
+    first, second = parse_issue(text).articles
+    assert first.section is None
+    assert (second.headline, second.section) == ("草原上的“铁骑兵”", "科尔沁大地")
+
+
+def test_a_caption_credited_with_sheying():
+    (article,) = parse_issue("# 标题\n\n正文。\n\n图为会场。本报实习生 张三 摄影\n").articles
+    assert [(p.caption, credits_of(p)) for p in article.photos] == [
+        ("图为会场。", [("张三", "实习生", True)])
+    ]
