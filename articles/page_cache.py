@@ -295,6 +295,11 @@ def current_state():
     return State(generation, changed_at)
 
 
+def tag_version(tag):
+    """The generation of the last change to `tag` this process knows (at least the floor)."""
+    return max(_known["versions"].get(tag, 0), _known["floor"])
+
+
 def navigation_version():
     """Changes to the masthead's columns are changes to everything: the last one's generation."""
     return _known["floor"]

@@ -2,9 +2,13 @@ import calendar
 from datetime import date, timedelta
 from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
@@ -21,13 +25,54 @@ HOME_ISSUE_ARTICLES = 30
 MAX_PK = 2**63 - 1
 
 
+# What a list item shows (includes/article_item.html): no body, no byline. Loading and
+# decoding bodies and bylines for every item was most of a list page's cost.
+LIST_FIELDS = ["pk", "slug", "headline", "published_at", "status", "section", "issue"]
+LIST_FIELDS += ["page_number", "page_name", "position"]
+
+
+class CachedCountPaginator(Paginator):
+    """Counts a list once per change to it: the count is cached under the version of the
+    cache tag that names the list (page_cache), so it is redone only when the list changes."""
+
+    def __init__(self, *args, count_tag=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_tag = count_tag
+
+    @cached_property
+    def count(self):
+        if self.count_tag is None:
+            return super().count
+        key = f"list-count:{self.count_tag}:{page_cache.tag_version(self.count_tag)}"
+        count = cache.get(key)
+        if count is None:
+            count = super().count
+            cache.set(key, count, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        return count
+
+
 class PublishedArticlesMixin:
-    """Lists of published articles, paginated, with their bylines prefetched."""
+    """Lists of published articles, paginated, with what a list item shows."""
 
     paginate_by = 20
+    paginator_class = CachedCountPaginator
 
     def get_queryset(self):
-        return Article.objects.published().with_credits()
+        return Article.objects.published().select_related("section").only(*LIST_FIELDS)
+
+    def count_tag(self):
+        """The cache tag whose changes change this list's length (None: count every time)."""
+        return None
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return self.paginator_class(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            count_tag=self.count_tag(),
+            **kwargs,
+        )
 
 
 class HomeView(TemplateView):
@@ -46,21 +91,30 @@ class HomeView(TemplateView):
             # in print order and links to the issue page for the rest.
             issue_articles = list(
                 Article.objects.published()
-                .with_credits()
+                .select_related("section")
+                .only(*LIST_FIELDS, "kicker", "body")
                 .filter(issue=issue)
                 .in_print_order()[: HOME_ISSUE_ARTICLES + 1]
             )
         more_in_issue = len(issue_articles) > HOME_ISSUE_ARTICLES
         issue_articles = issue_articles[:HOME_ISSUE_ARTICLES]
         lead, rest = (issue_articles[0], issue_articles[1:]) if issue_articles else (None, [])
+        if lead is not None:
+            # The lead story alone shows its byline.
+            prefetch_related_objects(
+                [lead], Prefetch("credits", queryset=Credit.objects.select_related("person"))
+            )
         shown = {article.pk for article in issue_articles}
         latest = [
             article
-            for article in Article.objects.published().select_related("section")[:20]
+            for article in Article.objects.published()
+            .select_related("section")
+            .only(*LIST_FIELDS)[:20]
             if article.pk not in shown
         ][:10]
         page_cache.depends_on(page_cache.LISTS)
-        page_cache.shows(issue_articles, bylines=True)
+        page_cache.shows(issue_articles)
+        page_cache.shows([lead] if lead else [], bylines=True)
         page_cache.shows(latest)
         context.update(
             latest_issue=issue,
@@ -154,6 +208,9 @@ class SectionDetailView(PublishedArticlesMixin, ListView):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         return super().get_queryset().filter(section=self.section)
 
+    def count_tag(self):
+        return page_cache.section_tag(self.section.pk)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(section=self.section, **kwargs)
         page_cache.depends_on(page_cache.section_tag(self.section.pk))
@@ -169,6 +226,9 @@ class TagDetailView(PublishedArticlesMixin, ListView):
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)
+
+    def count_tag(self):
+        return page_cache.tag_tag(self.tag.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(tag=self.tag, **kwargs)
@@ -197,6 +257,9 @@ class IssueDetailView(PublishedArticlesMixin, ListView):
         )
         return super().get_queryset().filter(issue=self.issue).in_print_order()
 
+    def count_tag(self):
+        return page_cache.issue_tag(self.issue.pk)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(issue=self.issue, **kwargs)
         issues = Issue.objects.with_published_articles()
@@ -212,7 +275,7 @@ class IssueDetailView(PublishedArticlesMixin, ListView):
         context["next_issue"] = issues.filter(date__gt=self.issue.date).order_by("date").first()
         # The previous and next issues are those with published articles: a site-wide list.
         page_cache.depends_on(page_cache.issue_tag(self.issue.pk), page_cache.LISTS)
-        page_cache.shows(context["object_list"], bylines=True)
+        page_cache.shows(context["object_list"])
         return context
 
 
@@ -263,7 +326,7 @@ class SearchView(PublishedArticlesMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = super().get_queryset().only(*LIST_FIELDS, "body")  # excerpts quote the body
         if not self.form.is_bound or not self.form.is_valid() or not self.form.cleaned_data["q"]:
             return queryset.none()
         data = self.form.cleaned_data

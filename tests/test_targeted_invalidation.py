@@ -248,3 +248,15 @@ def test_publishing_warms_the_article_the_front_page_and_its_column(
         response = shared_cache.get(url)
         assert response["X-Page-Cache"] == "hit", url
         assert "刚发布的稿件" in response.content.decode(), url
+
+
+def test_a_lists_page_count_follows_a_publication(client, paper, committed, editor):
+    section = paper["section"]
+    with committed():
+        for n in range(18):  # 20 stories in the column: one page
+            make_article(headline=f"民生稿{n}", section=section)
+        draft = make_article(headline="第二十一篇", section=section, status=Article.Status.DRAFT)
+    assert "第 1 / 1 页" in client.get(section.get_absolute_url()).content.decode()
+    with committed():
+        workflow.publish(draft, editor[0])
+    assert "第 1 / 2 页" in client.get(section.get_absolute_url()).content.decode()
