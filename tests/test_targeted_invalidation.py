@@ -256,7 +256,7 @@ def test_a_lists_page_count_follows_a_publication(client, paper, committed, edit
         for n in range(18):  # 20 stories in the column: one page
             make_article(headline=f"民生稿{n}", section=section)
         draft = make_article(headline="第二十一篇", section=section, status=Article.Status.DRAFT)
-    assert "第 1 / 1 页" in client.get(section.get_absolute_url()).content.decode()
+    assert "第 1 / " not in client.get(section.get_absolute_url()).content.decode()  # one page
     with committed():
         workflow.publish(draft, editor[0])
     assert "第 1 / 2 页" in client.get(section.get_absolute_url()).content.decode()
