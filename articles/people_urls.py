@@ -11,6 +11,7 @@ from articles.feeds import PersonAtomFeed, PersonFeed
 app_name = "people"
 
 urlpatterns = [
+    path("", views.PeopleIndexView.as_view(), name="index"),
     path("<slug:slug>/", views.PersonDetailView.as_view(), name="detail"),
     path("<slug:slug>/rss/", PersonFeed(), name="rss"),
     path("<slug:slug>/atom/", PersonAtomFeed(), name="atom"),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
     path("sections/<slug:slug>/rss/", feeds.SectionFeed(), name="section_rss"),
     path("sections/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
+    path("tags/", views.TagIndexView.as_view(), name="tag_index"),
     path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("issues/", views.IssueArchiveView.as_view(), name="issue_archive"),
     path(

@@ -5,7 +5,14 @@ from itertools import groupby
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -15,11 +22,13 @@ from taggit.models import Tag
 from articles import page_cache, search
 from articles.display import Display
 from articles.forms import SearchForm
-from articles.models import Article, Credit, Issue, Photo, Section
+from articles.models import Article, Credit, Issue, Photo, Section, people_with_published_work
 from articles.seo import news_article_json_ld
 from people.models import Person
 
 HOME_ISSUE_ARTICLES = 30
+PEOPLE_INDEX_LIMIT = 300
+TAG_INDEX_LIMIT = 200
 
 # Larger ids overflow the database's bigint: not found, rather than a database error.
 MAX_PK = 2**63 - 1
@@ -385,4 +394,63 @@ class PersonDetailView(ListView):
         context = super().get_context_data(person=self.person, **kwargs)
         page_cache.depends_on(page_cache.person_tag(self.person.pk))
         page_cache.shows(context["object_list"])
+        return context
+
+
+class PeopleIndexView(TemplateView):
+    """/people/: the paper's own reporters and photographers, each with their latest story."""
+
+    template_name = "people/people_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        latest = (
+            Article.objects.published()
+            .filter(
+                Exists(
+                    Credit.objects.filter(article=OuterRef("pk"), person=OuterRef(OuterRef("pk")))
+                )
+            )
+            .order_by("-published_at")
+        )
+        staff = (
+            people_with_published_work()
+            .filter(
+                Exists(
+                    Credit.objects.filter(
+                        person=OuterRef("pk"),
+                        staff=True,
+                        article__in=Article.objects.published(),
+                    )
+                )
+            )
+            .annotate(
+                latest_pk=Subquery(latest.values("pk")[:1]),
+                latest_slug=Subquery(latest.values("slug")[:1]),
+                latest_headline=Subquery(latest.values("headline")[:1]),
+            )
+            .order_by("sort_key", "pk")[:PEOPLE_INDEX_LIMIT]
+        )
+        context["people"] = list(staff)
+        page_cache.depends_on(page_cache.LISTS)
+        page_cache.depends_on(*(page_cache.person_tag(person.pk) for person in context["people"]))
+        return context
+
+
+class TagIndexView(TemplateView):
+    """/tags/: the tags on published stories, the most used first."""
+
+    template_name = "articles/tag_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        published = Article.objects.published().values("pk")
+        tags = (
+            Tag.objects.filter(taggit_taggeditem_items__object_id__in=published)
+            .annotate(uses=Count("taggit_taggeditem_items"))
+            .order_by("-uses", "name")[:TAG_INDEX_LIMIT]
+        )
+        context["tags"] = list(tags)
+        page_cache.depends_on(page_cache.LISTS)
+        page_cache.depends_on(*(page_cache.tag_tag(tag.pk) for tag in context["tags"]))
         return context

@@ -290,6 +290,12 @@ STORAGES = {
 TAGGIT_CASE_INSENSITIVE = True
 
 NEWSROOM_PAPER_NAME = os.environ.get("NEWSROOM_PAPER_NAME", "通辽日报")
+# What a news site in mainland China must show in its footer before it goes live; each line
+# appears only when set. NEWSROOM_PSB_NUMBER's digits make the link to its public record.
+NEWSROOM_ICP_NUMBER = os.environ.get("NEWSROOM_ICP_NUMBER", "")  # 蒙ICP备12345678号-1
+NEWSROOM_PSB_NUMBER = os.environ.get("NEWSROOM_PSB_NUMBER", "")  # 蒙公网安备 15050202000123号
+NEWSROOM_NEWS_LICENSE = os.environ.get("NEWSROOM_NEWS_LICENSE", "")  # 互联网新闻信息服务许可证编号
+NEWSROOM_COPYRIGHT = os.environ.get("NEWSROOM_COPYRIGHT", f"© {NEWSROOM_PAPER_NAME}")
 NEWSROOM_MAX_PHOTO_BYTES = int(os.environ.get("NEWSROOM_MAX_PHOTO_BYTES", 20 * 1024 * 1024))
 NEWSROOM_MAX_PHOTO_PIXELS = int(os.environ.get("NEWSROOM_MAX_PHOTO_PIXELS", 40_000_000))
 # A print issue's text is well under 1 MB and under 200 stories: these stop a wrong file (a 50 MB

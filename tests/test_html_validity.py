@@ -52,6 +52,8 @@ def test_every_page_type_is_valid_html(client, seed_issue, tmp_path):
         "tag": "/tags/营商环境/",
         "issue": "/issues/2022-12-20/",
         "archive": "/issues/",
+        "people": "/people/",
+        "tags": "/tags/",
         "search": "/search/?q=基站",
         "search-empty": "/search/",
         "not-found": "/no-such-page/",

@@ -417,3 +417,46 @@ def test_an_article_in_its_columns_latest_is_listed_once_among_its_issues_neighb
     assert f'rel="next" href="{last.get_absolute_url()}"' in html
     more = re.search(r'<section class="more".*?</section>', html, re.S).group(0)
     assert more.count("第一篇") == 1 and more.count("第三篇") == 1 and "第二篇" not in more
+
+
+def test_the_legal_footer_shows_each_filing_number_when_set(client, settings, seed_issue):
+    html = html_of(client, "/")
+    assert "ICP" not in html and "公网安备" not in html and "© 通辽日报" in html
+    settings.NEWSROOM_ICP_NUMBER = "蒙ICP备12345678号-1"
+    settings.NEWSROOM_PSB_NUMBER = "蒙公网安备 15050202000123号"
+    settings.NEWSROOM_NEWS_LICENSE = "互联网新闻信息服务许可证编号:15120170001"
+    settings.NEWSROOM_COPYRIGHT = "© 2026 通辽日报社 版权所有"
+    cache.clear()
+    html = html_of(client, "/")
+    assert '<a href="https://beian.miit.gov.cn/"' in html and "蒙ICP备12345678号-1</a>" in html
+    assert "code=15050202000123" in html and "蒙公网安备 15050202000123号</a>" in html
+    assert "互联网新闻信息服务许可证编号:15120170001" in html
+    assert "© 2026 通辽日报社 版权所有" in html and "<p>© 通辽日报</p>" not in html
+
+
+def test_people_index_lists_staff_with_their_latest_story(client, seed_issue):
+    html = html_of(client, "/people/")
+    # 本报记者 邵南 and 李娜 are the paper's own; 通讯员 and bare-name authors are not listed.
+    assert ">邵南</a>" in html and ">李娜</a>" in html
+    assert "杨景欣" not in html and "狄雅莉" not in html
+    li_na = re.search(
+        r">李娜</a>\s*<span class=\"article-meta\">最新:<a href=\"(/articles/[^\"]+)\"", html
+    )
+    assert li_na and client.get(li_na[1]).status_code == 200
+
+
+def test_people_index_leaves_out_people_with_nothing_published(client, seed_issue):
+    Article.objects.filter(headline__startswith="孙忠国").update(status=Article.Status.DRAFT)
+    html = html_of(client, "/people/")
+    assert ">邵南</a>" not in html  # only credited, as staff, on a story now unpublished
+
+
+def test_tag_index_lists_tags_on_published_stories_by_use(client, seed_issue):
+    Article.objects.get(headline__startswith="开鲁县").tags.add("营商环境", "就业")
+    Article.objects.get(headline__startswith="孙忠国").tags.add("营商环境")
+    draft = Article.objects.get(headline__startswith="迟红蕾")
+    draft.tags.add("未发布的标签")
+    Article.objects.filter(pk=draft.pk).update(status=Article.Status.DRAFT)
+    html = html_of(client, "/tags/")
+    assert html.index("营商环境") < html.index("就业")
+    assert "2 篇" in html and "未发布的标签" not in html
