@@ -15,6 +15,8 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
@@ -135,6 +137,19 @@ class HomeView(TemplateView):
         return context
 
 
+def is_withdrawn(pk):
+    return pk <= MAX_PK and Article.objects.filter(pk=pk, status=Article.Status.WITHDRAWN).exists()
+
+
+def withdrawn_response(request):
+    """410 with a short notice: the story was public and is gone; nothing of it is shown (not
+    even its headline), and search engines are told to drop it."""
+    response = TemplateResponse(request, "articles/withdrawn.html", status=410)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    add_never_cache_headers(response)  # if it is ever published again, readers see it at once
+    return response
+
+
 def declare_article_page(article, neighbours, more_from_section):
     """What an article page shows besides the article: its neighbours, its column's latest
     stories, the names in its credits and tags (page_cache)."""
@@ -163,7 +178,12 @@ class ArticleDetailView(TemplateView):
     template_name = "articles/article_detail.html"
 
     def get(self, request, *args, **kwargs):
-        article = self.get_article()
+        try:
+            article = self.get_article()
+        except Http404:
+            if is_withdrawn(kwargs["pk"]):
+                return withdrawn_response(request)
+            raise
         if article.slug != kwargs["slug"]:
             return redirect(article, permanent=True)
         # Last-Modified and ETag come from the page cache middleware: they follow every change

@@ -127,7 +127,8 @@ def test_publish_and_withdraw_through_the_admin_are_visible_at_once(
     with committed():
         admin_client.post(url, data | {"status": "withdrawn", "withdrawn_reason": "重复"})
     assert "即将发布的稿件" not in html(client, "/")
-    assert client.get(article.get_absolute_url()).status_code == 404
+    gone = client.get(article.get_absolute_url())
+    assert gone.status_code == 410 and article.headline not in gone.content.decode()
 
 
 def test_an_import_is_visible_at_once(client, committed):

@@ -148,7 +148,8 @@ def test_a_reporter_and_an_editor_work_a_story_from_draft_to_withdrawal(
     reader.context.close()
     # A new reader (one who had the page open may keep it for the browser's max-age, 60 s).
     reader = editor.context.browser.new_context(viewport=DESK, locale="zh-CN").new_page()
-    assert reader.goto(editor.base + article.get_absolute_url()).status == 404
+    assert reader.goto(editor.base + article.get_absolute_url()).status == 410
+    assert "本稿已撤回" in reader.content() and article.headline not in reader.content()
     reader.context.close()
     editor.close()
 

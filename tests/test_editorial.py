@@ -225,7 +225,7 @@ def test_editor_withdraws_with_a_reason(editor):
     article.refresh_from_db()
     assert (article.status, article.withdrawn_reason) == (Status.WITHDRAWN, "数据有误")
     assert article.events.get(action=ArticleEvent.Action.WITHDRAWN).note == "数据有误"
-    assert Client().get(article.get_absolute_url()).status_code == 404
+    assert Client().get(article.get_absolute_url()).status_code == 410
     page = editor[1].get(f"/admin/articles/article/{article.pk}/change/").content.decode()
     assert "数据有误" in page and "撤稿" in page
 

@@ -45,7 +45,8 @@ def article(headline_start):
 
 def test_front_page_leads_with_the_latest_issue_grouped_by_column(client, seed_issue):
     html = html_of(client, "/")
-    assert "通辽日报 2022年12月20日" in html
+    assert "通辽日报 2022年12月20日" in re.sub(r"<[^>]+>", "", html)
+    assert '<span class="nowrap">2022年12月20日</span>' in html  # never broken inside the date
     lead = re.search(r'<article class="lead-story">(.*?)</article>', html, re.S).group(1)
     assert "我市多措并举深入开展乡村振兴工作" in lead and "李娜" in lead
     for column in ["学习宣传贯彻党的二十大精神", "优化营商环境进行时", "人大代表风采"]:
@@ -460,3 +461,18 @@ def test_tag_index_lists_tags_on_published_stories_by_use(client, seed_issue):
     html = html_of(client, "/tags/")
     assert html.index("营商环境") < html.index("就业")
     assert "2 篇" in html and "未发布的标签" not in html
+
+
+def test_a_withdrawn_article_is_gone_with_a_short_notice_and_nothing_of_it(client, seed_issue):
+    article = Article.objects.get(headline="我市新建5G基站1207个")
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.WITHDRAWN)
+    response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 410 and "本稿已撤回" in html
+    assert article.headline not in html and "基站" not in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    # Drafts and articles that never existed stay plain 404s: nothing about them is told.
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert client.get("/articles/999999/x/").status_code == 404

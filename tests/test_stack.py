@@ -294,8 +294,9 @@ def test_a_withdrawal_through_the_admin_is_true_on_both_workers_at_once(stack):
     assert "已撤下 1 篇稿件" in editor.request("/admin/articles/article/")[1]
 
     after = many(stack.port, url)
-    assert {status for status, _, _ in after} == {404}
-    assert len(workers_that_served(stack, url, 404)) == 2
+    assert {status for status, _, _ in after} == {410}
+    assert len(workers_that_served(stack, url, 410)) == 2
+    assert all(HEADLINE not in body for _, body, _ in after)
     front = many(stack.port, "/", count=10)
     assert all(HEADLINE not in body for _, body, _ in front)
 
@@ -325,13 +326,13 @@ def test_a_withdrawal_from_a_shell_process_is_true_on_both_workers(stack):
         "from articles import workflow; from articles.models import Article; "
         f"workflow.withdraw(Article.objects.get(headline='{headline}'), None, '违规')",
     )
-    assert {status for status, _, _ in many(stack.port, url)} == {404}
+    assert {status for status, _, _ in many(stack.port, url)} == {410}
 
 
 def test_a_reimport_leaves_withdrawn_articles_withdrawn(stack):
     output = stack.manage("import_issue", str(SEED), "--date", SEED_DATE, "--publish")
     assert f"保留编辑决定,未改动:{HEADLINE}(已撤稿)" in output
-    assert {status for status, _, _ in many(stack.port, stack.article_url)} == {404}
+    assert {status for status, _, _ in many(stack.port, stack.article_url)} == {410}
 
 
 def test_a_server_whose_redis_is_down_serves_every_page_and_says_degraded(stack):

@@ -323,8 +323,8 @@ def test_published_on_one_server_withdrawn_on_the_other(cluster):
     )
     assert status == 302
     started = time.monotonic()
-    assert get(cluster.ports["a"], url)[0] == 404
-    assert all(through_nginx(cluster, url)[0] == 404 for _ in range(10))
+    assert get(cluster.ports["a"], url)[0] == 410
+    assert all(through_nginx(cluster, url)[0] == 410 for _ in range(10))
     elapsed = time.monotonic() - started
     print(f"withdrawal on B gone from A and nginx after {elapsed * 1000:.0f} ms")
 

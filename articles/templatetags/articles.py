@@ -21,7 +21,7 @@ def absolute_uri(context, url):
 
 
 @register.simple_tag
-def article_item(article, hide_section=False):
+def article_item(article, hide_section=False, hide_date=False):
     """One article in a list: headline link, column, date (Beijing time).
 
     A tag rather than an included template: lists render tens of these, and an include costs
@@ -31,7 +31,7 @@ def article_item(article, hide_section=False):
     if not hide_section and article.section_id and article.section:
         section = format_html('<span class="article-section">{}</span> ', article.section.name)
     published = ""
-    if article.published_at:
+    if article.published_at and not hide_date:  # an issue's page: its date is in the heading
         local = localtime(article.published_at)
         published = format_html(
             '<time datetime="{}">{}年{}月{}日</time>',
