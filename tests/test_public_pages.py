@@ -476,3 +476,16 @@ def test_a_withdrawn_article_is_gone_with_a_short_notice_and_nothing_of_it(clien
     Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
     assert client.get(article.get_absolute_url()).status_code == 404
     assert client.get("/articles/999999/x/").status_code == 404
+
+
+def test_the_article_page_leads_with_its_first_photo(client, seed_issue):
+    kailu = article("开鲁县")
+    Photo.objects.create(article=kailu, caption="图为第二张照片。", position=5)
+    html = html_of(client, kailu.get_absolute_url())
+    lead = html.index('<figure class="photo lead-photo">')
+    assert lead < html.index('<div class="article-body">') < html.index("图为第二张照片。")
+    assert html.index("留工培训补助到账情况", lead) < html.index('<div class="article-body">')
+
+
+def test_the_front_page_has_no_empty_latest_block(client, seed_issue):
+    assert "latest-heading" not in html_of(client, "/")  # every story is in today's issue
