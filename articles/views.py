@@ -1,4 +1,5 @@
 import calendar
+import hashlib
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -357,7 +358,7 @@ class SearchView(PublishedArticlesMixin, ListView):
     def get_queryset(self):
         queryset = super().get_queryset().only(*LIST_FIELDS, "body")  # excerpts quote the body
         if not self.form.is_bound or not self.form.is_valid() or not self.form.cleaned_data["q"]:
-            return queryset.none()
+            return []
         data = self.form.cleaned_data
         if data["section"]:
             queryset = queryset.filter(section__slug=data["section"])
@@ -369,13 +370,29 @@ class SearchView(PublishedArticlesMixin, ListView):
             queryset = queryset.filter(published_at__date__gte=data["start"])
         if data["end"]:
             queryset = queryset.filter(published_at__date__lte=data["end"])
-        queryset, self.words = search.search(queryset, data["q"])
-        return queryset
+        # The ranked ids are kept until any article's text or publication changes (the "text"
+        # cache tag), so paging through results, or the same search by the next reader, does
+        # not rank again; the page's articles are then read by id, published ones only.
+        key = f"search:{hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()}:{page_cache.tag_version(page_cache.TEXT)}"
+        found = cache.get(key)
+        if found is None:
+            ranked, words = search.search(queryset, data["q"])
+            found = (list(ranked.values_list("pk", flat=True)), words)
+            cache.set(key, found, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        pks, self.words = found
+        return pks
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
             form=self.form, words=self.words, candidates=search.CANDIDATES, **kwargs
         )
+        if context["page_obj"] is not None:
+            # The page holds ids: read those articles, in rank order.
+            page = context["page_obj"]
+            found = Article.objects.published().select_related("section").only(*LIST_FIELDS, "body")
+            articles = found.in_bulk(list(page.object_list))
+            page.object_list = [articles[pk] for pk in page.object_list if pk in articles]
+            context["object_list"] = page.object_list
         for article in context["object_list"]:
             article.headline_html = search.highlight(article.headline, self.words)
             body = " ".join(block.get("text", "") for block in article.body)

@@ -9,6 +9,7 @@ imports keep the index current on their own.
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from articles import page_cache
 from articles.models import Article
 from articles.search import BATCH, index_articles
 
@@ -29,6 +30,9 @@ class Command(BaseCommand):
             # Every row was rewritten: reclaim them and fold the GIN pending list into the index.
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE articles_article")
+        # Search results are cached until the index changes: it just did, everywhere.
+        page_cache.record_change([page_cache.TEXT])
+        page_cache.forget_copy()
         if show:
             self.stdout.write("")  # end the progress line
             self.stdout.write(self.style.SUCCESS(f"已重建 {total} 篇稿件的搜索索引。"))
