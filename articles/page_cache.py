@@ -11,8 +11,9 @@ names), "lists" for the site-wide lists (front page, feeds, sitemaps, archive),
 depends on everything.
 
 Every change, made in any process (an admin request in any worker,
-`import_issue`, a shell), is recorded when its transaction commits as a
-ContentChange row: the next generation and the tags it touched
+`import_issue`, a shell saving models), is recorded when its transaction commits
+as a ContentChange row (writes that bypass models, such as QuerySet.update() or
+SQL, record nothing: run `manage.py invalidate_pages` after them): the next generation and the tags it touched
 (articles/changes.py says which). A cached page keeps the generation it was
 rendered in and its tags; it is served only while none of its tags has changed
 since. Navigation-wide changes (a column added, renamed or removed) carry "*"
@@ -69,6 +70,8 @@ DEFAULT_QUERY_PARAMS = frozenset({"page", "p"})
 EVERYTHING = "*"
 LISTS = "lists"
 TEXT = "text"
+PEOPLE = "people"  # who is credited on what: the people index
+TAGS = "tags"  # which tags exist and are used: the tag index
 # Changes are kept this long: longer than any page stays cached, so a process that starts
 # (a deploy) learns what changed since the pages in a shared cache were rendered.
 CHANGE_RETENTION = timedelta(hours=1)

@@ -42,6 +42,8 @@ BATCH = 500
 CANDIDATES = 500
 RECENT_WINDOWS = (365, None)
 
+# rjieba's segmenter refuses to be read by one thread while another adds words to it ("Already
+# borrowed"): every use of it, reading or writing, holds this lock (gunicorn runs threads).
 _lock = threading.Lock()
 _state = {"jieba": None, "version": None, "loaded_at": 0.0}
 
@@ -79,8 +81,9 @@ def add_words(words):
     if not words:
         return
     jieba = _segmenter()
-    for word in words:
-        jieba.add_word(word, None, None)
+    with _lock:
+        for word in words:
+            jieba.add_word(word, None, None)
     try:
         cache.incr(DICTIONARY_VERSION_KEY)
     except ValueError:
@@ -90,13 +93,19 @@ def add_words(words):
 
 def index_words(text):
     """Every word and sub-word of `text`, for the index (recall)."""
-    return [w for w in _segmenter().cut_for_search(text or "", False) if WORD_RE.fullmatch(w)]
+    jieba = _segmenter()
+    with _lock:
+        words = jieba.cut_for_search(text or "", False)
+    return [w for w in words if WORD_RE.fullmatch(w)]
 
 
 def query_words(text):
     """The words of a reader's query, longest dictionary match first (precision)."""
     text = (text or "")[:MAX_QUERY_LENGTH]
-    words = [w.lower() for w in _segmenter().cut(text, False) if WORD_RE.fullmatch(w)]
+    jieba = _segmenter()
+    with _lock:
+        cut = jieba.cut(text, False)
+    words = [w.lower() for w in cut if WORD_RE.fullmatch(w)]
     unique = list(dict.fromkeys(words))
     return unique[:MAX_QUERY_WORDS]
 

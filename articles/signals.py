@@ -1,6 +1,6 @@
 import threading
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
@@ -49,7 +49,22 @@ def article_saved(sender, instance, created, **kwargs):
     stored = _listings().get(instance.pk)
     _stored_listing.value = {k: v for k, v in _listings().items() if k != instance.pk}
     current = tuple(getattr(instance, field) for field in LISTING_FIELDS)
-    content_changed([instance], listed=created or stored != current)
+    left = []
+    if stored is not None:
+        # The lists it left: the column and issue it was in (their later pages shift too).
+        before = dict(zip(LISTING_FIELDS, stored, strict=True))
+        if before["section_id"] and before["section_id"] != instance.section_id:
+            left.append(page_cache.section_tag(before["section_id"]))
+        if before["issue_id"] and before["issue_id"] != instance.issue_id:
+            left.append(page_cache.issue_tag(before["issue_id"]))
+    content_changed([instance], listed=created or stored != current, tags=left)
+
+
+@receiver(pre_delete, sender=Article)
+def article_deleting(sender, instance, **kwargs):
+    # Every list it was in, read while its credits and tags still exist (after the commit
+    # they are gone): their later pages shift when it goes.
+    content_changed(tags=page_cache.tags_for_articles([instance.pk]))
 
 
 @receiver(post_delete, sender=Article)
@@ -82,7 +97,9 @@ def article_part_changed(sender, instance, **kwargs):
 def credit_changed(sender, instance, **kwargs):
     # The person's page lists the article now (or no longer: that page shows the article).
     content_changed(
-        [instance.article_id], listed=False, tags=[page_cache.person_tag(instance.person_id)]
+        [instance.article_id],
+        listed=False,
+        tags=[page_cache.person_tag(instance.person_id), page_cache.PEOPLE],
     )
 
 
@@ -90,7 +107,9 @@ def credit_changed(sender, instance, **kwargs):
 def photo_credit_changed(sender, instance, **kwargs):
     article_ids = Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
     content_changed(
-        list(article_ids), listed=False, tags=[page_cache.person_tag(instance.person_id)]
+        list(article_ids),
+        listed=False,
+        tags=[page_cache.person_tag(instance.person_id), page_cache.PEOPLE],
     )
 
 
@@ -111,7 +130,7 @@ def section_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Person)
 def person_changed(sender, instance, **kwargs):
     content_changed(
-        tags=[page_cache.person_tag(instance.pk)],
+        tags=[page_cache.person_tag(instance.pk), page_cache.PEOPLE],
         paths=[instance.get_absolute_url()] if instance.slug else [],
     )
 
@@ -119,7 +138,7 @@ def person_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Tag)
 def tag_changed(sender, instance, **kwargs):
     content_changed(
-        tags=[page_cache.tag_tag(instance.pk)],
+        tags=[page_cache.tag_tag(instance.pk), page_cache.TAGS],
         paths=[tag_path(instance.slug)] if instance.slug else [],
     )
 
@@ -129,7 +148,7 @@ def article_tagged(sender, instance, **kwargs):
     content_changed(
         [instance.object_id],
         listed=False,
-        tags=[page_cache.tag_tag(instance.tag_id)],
+        tags=[page_cache.tag_tag(instance.tag_id), page_cache.TAGS],
         paths=[tag_path(instance.tag.slug)],
     )
 
@@ -143,7 +162,7 @@ def tag_path(slug):
 @receiver(pre_save, sender=Tag)
 def remember_stored_name(sender, instance, **kwargs):
     if instance.pk:
-        stored = sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        stored = sender.objects.filter(pk=instance.pk).values_list("name", "slug").first()
         _names_before_save.value = {**_before(), (sender, instance.pk): stored}
 
 
@@ -159,12 +178,13 @@ def _before():
 @receiver(post_save, sender=Section)
 @receiver(post_save, sender=Tag)
 def name_changed(sender, instance, created, **kwargs):
-    """A new name joins the segmenter's dictionary; a rename re-indexes what carries it."""
+    """A new name joins the segmenter's dictionary; a rename (of the name or of the address in
+    links) re-indexes the articles carrying it and refreshes their stored display data."""
     stored = _before().get((sender, instance.pk)) if not created else None
     _names_before_save.value = {k: v for k, v in _before().items() if k != (sender, instance.pk)}
-    if instance.name == stored:
-        return  # a bio, a description or a position: nothing the index holds
-    if sender is not Tag:
+    if stored == (instance.name, instance.slug):
+        return  # a bio, a description or a position: nothing stored pages or the index hold
+    if sender is not Tag and (stored is None or stored[0] != instance.name):
         search.add_words([instance.name])
     if created:
         return

@@ -469,8 +469,12 @@ class PeopleIndexView(TemplateView):
             .order_by("sort_key", "pk")[:PEOPLE_INDEX_LIMIT]
         )
         context["people"] = list(staff)
-        page_cache.depends_on(page_cache.LISTS)
+        # Who is listed (credits, publication) and what each one's latest story says.
+        page_cache.depends_on(page_cache.LISTS, page_cache.PEOPLE)
         page_cache.depends_on(*(page_cache.person_tag(person.pk) for person in context["people"]))
+        page_cache.depends_on(
+            *(page_cache.article_tag(p.latest_pk) for p in context["people"] if p.latest_pk)
+        )
         return context
 
 
@@ -488,6 +492,6 @@ class TagIndexView(TemplateView):
             .order_by("-uses", "name")[:TAG_INDEX_LIMIT]
         )
         context["tags"] = list(tags)
-        page_cache.depends_on(page_cache.LISTS)
+        page_cache.depends_on(page_cache.LISTS, page_cache.TAGS)
         page_cache.depends_on(*(page_cache.tag_tag(tag.pk) for tag in context["tags"]))
         return context

@@ -4,6 +4,7 @@ Surface by surface: the article's own page, its issue, column, people and tag pa
 front page, feeds and search; an article in another issue and column stays a cache hit.
 """
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import page_cache, workflow
-from articles.models import Article, Correction, Section
+from articles.models import Article, Correction, Credit, Section
 from people.models import Person
 from tests.factories import make_article, make_issue, make_person, make_section
 
@@ -258,3 +259,72 @@ def test_a_lists_page_count_follows_a_publication(client, paper, committed, edit
     with committed():
         workflow.publish(draft, editor[0])
     assert "第 1 / 2 页" in client.get(section.get_absolute_url()).content.decode()
+
+
+def test_the_people_index_follows_credits_and_headlines(client, paper, committed):
+    a = Article.objects.get(pk=paper["a"].pk)
+    with committed():
+        Credit.objects.filter(article=a).update(staff=True)
+        a.headline = "供暖稿件(初稿)"
+        a.save()
+    assert "供暖稿件(初稿)" in client.get("/people/").content.decode()
+    with committed():
+        a.headline = "供暖稿件(定稿)"
+        a.save()
+    assert "供暖稿件(定稿)" in client.get("/people/").content.decode()
+    zhang = make_person(name="张编辑")
+    with committed():
+        credit = Credit.objects.get(article=a)
+        credit.person = zhang
+        credit.save()
+    html = client.get("/people/").content.decode()
+    assert ">张编辑</a>" in html and ">李娜</a>" not in html
+
+
+def test_the_tag_index_follows_a_new_tag(client, paper, committed):
+    assert "全新标签" not in client.get("/tags/").content.decode()
+    with committed():
+        Article.objects.get(pk=paper["a"].pk).tags.add("全新标签")
+    assert "全新标签" in client.get("/tags/").content.decode()
+
+
+@pytest.mark.parametrize("change", ["delete", "move"])
+def test_a_story_leaving_a_column_refreshes_its_later_pages(client, paper, committed, change):
+    section = paper["section"]
+    with committed():
+        stories = [make_article(headline=f"民生稿{n:02d}", section=section) for n in range(25)]
+    second = f"{section.get_absolute_url()}?page=2"
+    before = client.get(second).content.decode()
+    assert client.get(second)["X-Page-Cache"] == "hit"
+    newest = stories[0]  # published most recently... of the batch: on page 1
+    with committed():
+        if change == "delete":
+            Article.objects.get(pk=newest.pk).delete()
+        else:
+            moved = Article.objects.get(pk=newest.pk)
+            moved.section = make_section(name="体育新闻")
+            moved.save()
+    after = client.get(second).content.decode()
+    assert after != before  # one story moved up from page 2 to page 1
+    first = client.get(section.get_absolute_url()).content.decode()
+    shown_twice = [h for h in re.findall(r"民生稿\d\d", after) if h in first]
+    assert shown_twice == []
+
+
+def test_a_new_address_for_a_person_reaches_the_article_page(client, paper, committed):
+    url = paper["a"].get_absolute_url()
+    assert "/people/li-na/" in client.get(url).content.decode()
+    with committed():
+        person = Person.objects.get(pk=paper["li_na"].pk)
+        person.slug = "li-na-2"
+        person.save()
+    html = client.get(url).content.decode()
+    assert "/people/li-na-2/" in html and "/people/li-na/" not in html
+
+
+def test_invalidate_pages_after_a_write_that_bypassed_the_models(client, paper):
+    url = paper["a"].get_absolute_url()
+    warm(client, [url])
+    Article.objects.filter(pk=paper["a"].pk).update(status=Article.Status.WITHDRAWN)
+    call_command("invalidate_pages", stdout=StringIO())
+    assert client.get(url).status_code == 410
