@@ -79,13 +79,26 @@ class _Batch:
 _pending = {}
 
 
-def content_changed(articles=(), *, listed=True, reindex=True, tags=(), everything=False, paths=()):
+def content_changed(
+    articles=(),
+    *,
+    listed=True,
+    reindex=True,
+    tags=(),
+    everything=False,
+    paths=(),
+    documents=(),
+    display_data=None,
+):
     """Call after any change readers could see.
 
     `articles`: Article instances or ids whose content changed. `listed`: whether the change
     may alter which articles a list shows or their order (a new, deleted, published,
     withdrawn or moved article); False for an edit in place (text, a credit, a photo).
-    `reindex`: whether their search documents must follow. `tags`: further cache tags
+    `reindex`: whether their search documents must follow; `documents`: search documents
+    the writer already made for some of them (the importer, from what it parsed), written
+    as they are instead of read back and made again; `display_data`, likewise, {pk: data}
+    for the stored display data (articles/display.py). `tags`: further cache tags
     touched (a person's or a tag's name); `everything`: navigation-wide (a column added,
     renamed or removed), every cached page goes.
 
@@ -107,9 +120,13 @@ def content_changed(articles=(), *, listed=True, reindex=True, tags=(), everythi
             batch.paths.update(article_paths(article))
     (batch.listed if listed else batch.edited).update(ids)
     if ids:
-        display.refresh(ids)
+        given = display_data or {}
+        display.store(given)
+        display.refresh(ids - given.keys())
     if reindex and ids:
-        search.index_articles(ids)
+        made = {document.pk: document for document in documents}
+        search.write_documents(list(made.values()))
+        search.index_articles(ids - made.keys())
     batch.tags.update(tags)
     if everything:
         batch.tags.add(page_cache.EVERYTHING)

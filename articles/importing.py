@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from articles import search, sources
+from articles import display, search, sources
 from articles.body import render_body
 from articles.changes import content_changed
 from articles.models import (
@@ -288,6 +288,7 @@ def _create_parts(pairs, lookups, report):
     ]
     PhotoCredit.objects.bulk_create(photo_credits)
     report.photos_created += len(photos)
+    return credits, photos, photo_credits
 
 
 @transaction.atomic
@@ -411,14 +412,48 @@ def import_parsed_issue(
     for article in to_publish:
         article.updated_at = now
     Article.objects.bulk_update(to_publish, ["status", "published_at", "updated_at"])
-    _create_parts(to_create + to_update, lookups, report)
+    credits, photos, photo_credits = _create_parts(to_create + to_update, lookups, report)
     # Bulk writes send no signals: new names join the segmenter's dictionary before the
     # articles are indexed, which content_changed() does with the rest of the change.
     search.add_words([*lookups.people, *lookups.sections])
     changed = [a for a, _ in to_create] + updated_articles + to_publish
     if changed:
-        content_changed(changed)
+        # New articles are indexed from what was just parsed; updated ones may carry tags an
+        # editor added, so they are read back.
+        documents = [
+            search.make_document(
+                article.pk,
+                [parsed.kicker, parsed.headline, parsed.subheadline],
+                [c.name for c in parsed.credits]
+                + [c.name for photo in parsed.photos for c in photo.credits]
+                + [parsed.section],
+                [b.text for b in parsed.body] + [photo.caption for photo in parsed.photos],
+            )
+            for article, parsed in to_create
+        ]
+        content_changed(
+            changed,
+            documents=documents,
+            display_data=_display_of_new([a for a, _ in to_create], credits, photos, photo_credits),
+        )
     return report
+
+
+def _display_of_new(articles, credits, photos, photo_credits):
+    """New articles' display data from the rows just written (they carry no tags yet)."""
+    by_article = defaultdict(list)
+    for credit in credits:
+        by_article[credit.article_id].append(credit)
+    by_photo = defaultdict(list)
+    for credit in photo_credits:
+        by_photo[credit.photo_id].append(credit)
+    photos_of = defaultdict(dict)
+    for photo in photos:
+        photos_of[photo.article_id][photo.pk] = by_photo[photo.pk]
+    return {
+        article.pk: display.compose(by_article[article.pk], photos_of[article.pk], [])
+        for article in articles
+    }
 
 
 def desk_decided(article):

@@ -125,3 +125,13 @@ def test_articles_saved_before_display_data_was_stored_still_show_everything(cli
     Article.objects.filter(pk=story.pk).update(display_data={})
     html = page(client, story)
     assert "李娜" in html and re.search(r"王强</a>\s*摄", html) and 'rel="tag">供暖</a>' in html
+
+
+def test_imported_articles_store_their_display_data(client, seed_issue):
+    kailu = Article.objects.get(headline__startswith="开鲁县")
+    data = stored(kailu)
+    assert [c["name"] for c in data["credits"]] == ["胡建华", "杨景欣", "郭大雷", "田秀敏"]
+    assert [c["label"] for c in data["credits"]][:2] == ["特约通讯员", "通讯员"]
+    (photo_credits,) = data["photo_credits"].values()
+    assert [(c["label"], c["name"]) for c in photo_credits] == [("本报特约通讯员", "胡建华")]
+    assert data["tags"] == []
