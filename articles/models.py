@@ -736,8 +736,7 @@ class DeskRemoval(models.Model):
     )
     headline = models.CharField("标题", max_length=200)
     import_fingerprint = models.CharField("导入指纹", max_length=64, blank=True)
-    # Recognises the story when the source retitles it: same place in the issue, same opening.
-    position = models.PositiveIntegerField("版面顺序", null=True, blank=True)
+    # Recognises the story when the source retitles it: the same opening words.
     opening = models.CharField("正文开头", max_length=100, blank=True)
     removed_at = models.DateTimeField("删除时间", default=timezone.now)
 

@@ -38,6 +38,7 @@ served uncached (newsroom/cache.py).
 """
 
 import hashlib
+import logging
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,12 +46,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Subquery
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import http_date
 
 from articles.models import (
@@ -61,6 +63,8 @@ from articles.models import (
     PhotoCredit,
     Section,
 )
+
+logger = logging.getLogger(__name__)
 
 STATE_PK = 1
 UNCACHED_PREFIXES = ("/admin/", "/preview/", "/static/", "/media/", "/healthz", "/bench/")
@@ -326,6 +330,8 @@ def state_for(request):
     return state
 
 
+_outage = {"logged_at": float("-inf")}
+
 # The tags of the page being rendered in this thread or task (None: not collecting).
 _page_tags = ContextVar("page_tags", default=None)
 
@@ -380,7 +386,13 @@ class PublicPageCacheMiddleware:
             if settings.SESSION_COOKIE_NAME in request.COOKIES:
                 patch_cache_control(response, private=True)
             return response
-        state = state_for(request)
+        try:
+            state = state_for(request)
+        except DatabaseError:
+            if time.monotonic() - _outage["logged_at"] > 60:  # once a minute, not per request
+                _outage["logged_at"] = time.monotonic()
+                logger.exception("the database did not answer: serving cached pages as they are")
+            return self.without_database(request)
         use_cache = settings.NEWSROOM_PAGE_CACHE
         key = cache_key(request) if use_cache else None
         cached = cache.get(key) if use_cache else None
@@ -409,6 +421,29 @@ class PublicPageCacheMiddleware:
                     settings.NEWSROOM_PAGE_CACHE_SECONDS,
                 )
                 response["X-Page-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def without_database(request):
+        """The database is down: a cached page as it was, or a plain 503, never a traceback.
+
+        Nothing can change while the database is down (every write needs it), so a page cached
+        before is what readers would have seen; it is marked stale and not kept by browsers or
+        CDNs, so the first request after recovery renders afresh.
+        """
+        cached = cache.get(cache_key(request)) if settings.NEWSROOM_PAGE_CACHE else None
+        if cached is not None:
+            _generation, _tags, content, status, headers = cached
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response["X-Page-Cache"] = "stale"
+        else:
+            response = HttpResponse(
+                render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8"
+            )
+            response["Retry-After"] = "30"
+        add_never_cache_headers(response)
         return response
 
     @staticmethod

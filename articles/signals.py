@@ -82,7 +82,6 @@ def remember_deleted_import(sender, instance, **kwargs):
             issue_id=instance.issue_id,
             headline=instance.headline,
             import_fingerprint=instance.import_fingerprint,
-            position=instance.position,
             opening=opening(body_paragraphs(instance.body)),
         )
 

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -526,3 +526,26 @@ def test_a_missing_counter_is_not_mistaken_for_a_cache_outage(settings, redis_se
     search.add_words(["额尔敦巴特尔"])
     assert redis_cache.get(search.DICTIONARY_VERSION_KEY) == 1
     assert redis_cache.available and not caplog.records
+
+
+def test_with_the_database_down_cached_pages_are_served_and_others_get_a_plain_503(
+    client, seed_issue, monkeypatch
+):
+    article = Article.objects.get(headline="我市新建5G基站1207个")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(page_cache, "_log_since", database_down)
+    page_cache.forget_copy()
+    stale = client.get(url)
+    assert stale.status_code == 200 and stale["X-Page-Cache"] == "stale"
+    assert "我市新建5G基站1207个" in stale.content.decode()
+    assert "no-cache" in stale["Cache-Control"] or "max-age=0" in stale["Cache-Control"]
+    never_cached = client.get("/issues/")
+    assert never_cached.status_code == 503 and never_cached["Retry-After"] == "30"
+    assert "网站暂时无法访问" in never_cached.content.decode()
+    assert "Traceback" not in never_cached.content.decode()

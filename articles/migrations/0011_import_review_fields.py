@@ -16,11 +16,6 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=100, verbose_name='正文开头'),
         ),
         migrations.AddField(
-            model_name='deskremoval',
-            name='position',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='版面顺序'),
-        ),
-        migrations.AddField(
             model_name='issueimport',
             name='confirmed_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='确认时间'),
