@@ -357,6 +357,38 @@ def test_a_server_whose_redis_is_down_serves_every_page_and_says_degraded(stack)
     assert str(closed) not in body
 
 
+def url_of(stack, headline):
+    return stack.manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from articles.models import Article; "
+        f"print(Article.objects.get(headline='{headline}').get_absolute_url())",
+    ).strip()
+
+
+def test_an_edit_in_another_process_refreshes_its_page_and_leaves_unrelated_ones_cached(stack):
+    edited = url_of(stack, "我市投资延续高增态势")
+    # Another column, not its neighbour: nothing this page shows changes with the edit.
+    unrelated = url_of(stack, "迟红蕾：心系社区 为民代言")
+    for url in (edited, unrelated):
+        many(stack.port, url)
+        assert all(h.get("X-Page-Cache") == "hit" for _, _, h in many(stack.port, url))
+    stack.manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from articles.models import Article; "
+        "a = Article.objects.get(headline='我市投资延续高增态势'); "
+        "a.headline = '我市投资延续高增态势(更新)'; a.save()",
+    )
+    after = many(stack.port, edited)
+    assert all("我市投资延续高增态势(更新)" in body for _, body, _ in after)
+    assert len(workers_that_served(stack, edited, 200)) == 2
+    untouched = many(stack.port, unrelated)
+    assert all(h.get("X-Page-Cache") == "hit" for _, _, h in untouched)
+
+
 def test_an_issue_imported_in_the_admin_is_run_by_the_worker_and_public_on_both_workers(stack):
     day = "2022-12-22"
     assert {status for status, _, _ in many(stack.port, f"/issues/{day}/")} == {404}
