@@ -25,7 +25,7 @@ from django.utils import timezone
 from articles import sources
 from articles.forms import ImportSourceForm
 from articles.models import Article, IssueImport
-from articles.parsing import KICKER, KIND_LABELS, SECTION
+from articles.parsing import KICKER, SECTION
 from articles.tasks import run_issue_import
 
 IMPORT_PERMISSIONS = [
@@ -160,7 +160,6 @@ class IssueImportAdminMixin:
                 or (d.line < parsed.articles[0].line and d.text not in leading(parsed))
             ],
             problems=sources.check_limits(parsed, job.source_name),
-            kind_labels=KIND_LABELS,
             unsure_count=sum(d.unsure for d in parsed.decisions),
         )
         return TemplateResponse(request, "admin/articles/issue/import_review.html", context)

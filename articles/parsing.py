@@ -223,8 +223,9 @@ class ParsedDecision:
     forced: bool = False  # the editor chose it
 
     @property
-    def label(self):
-        return KIND_LABELS[self.kind]
+    def options(self):
+        """(kind, label) of every way the editor may read the line, for the review page."""
+        return [(kind, KIND_LABELS[kind]) for kind in self.choices]
 
 
 @dataclass
