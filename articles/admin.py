@@ -31,6 +31,7 @@ from articles.admin_parts import (
     locked,
 )
 from articles.body import body_to_text
+from articles.epaper import admin as epaper_admin  # noqa: F401 - registers the e-paper's pages
 from articles.forms import ArticleForm, PhotoAdminForm, WithdrawForm
 from articles.models import Article, Correction, Issue, Photo, PhotoCredit, Section
 

@@ -7,7 +7,8 @@ takes: content_changed() (articles/changes.py) refreshes it for the articles it
 is told about, inside the writer's transaction. That covers a credit or photo
 credit added, changed or removed, a tag added or removed, a person or tag
 renamed (the rename re-indexes and refreshes the articles carrying the name,
-articles/tasks.py), and imports. The column and the issue are read with the
+articles/tasks.py), imports, and zones drawn on or proposed for the e-paper's 版
+(articles/epaper/zones.py) or removed with their 版. The column and the issue are read with the
 article itself (select_related), so renaming them needs nothing here.
 
 An article saved before this existed has no stored data: the page reads the
@@ -22,7 +23,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 
 from articles.bylines import BYLINE_ROLES
-from articles.models import Article, Credit, Photo, PhotoCredit
+from articles.models import Article, Credit, PageZone, Photo, PhotoCredit
 
 AUTHOR = BYLINE_ROLES["AUTHOR"]
 
@@ -82,19 +83,29 @@ def _stored_credit(data):
     return StoredCredit(data["role"], data["label"], person)
 
 
-def compose(credits, photo_credits, tags):
-    """The stored data from credits, {photo pk: its credits} and tags (people on the credits)."""
+def compose(credits, photo_credits, tags, zones=()):
+    """The stored data from credits, {photo pk: its credits}, tags (people on the credits) and
+    the article's e-paper zones (their 版 and its issue)."""
     return {
         "credits": [_credit(c) for c in credits],
         "photo_credits": {str(pk): [_credit(c) for c in cs] for pk, cs in photo_credits.items()},
         "tags": [{"pk": t.pk, "name": t.name, "slug": t.slug} for t in tags],
+        "zones": [_zone(zone) for zone in zones],
+    }
+
+
+def _zone(zone):
+    """Where the article stands in the e-paper: the link 在版面中查看 follows."""
+    return {
+        "label": zone.page.label,
+        "url": f"{zone.page.get_absolute_url()}#zone-{zone.article_id}",
     }
 
 
 def build(article):
     """The stored data of an article with its relations prefetched (_relations())."""
     photo_credits = {photo.pk: list(photo.credits.all()) for photo in article.display_photos}
-    return compose(article.credits.all(), photo_credits, article.tags.all())
+    return compose(article.credits.all(), photo_credits, article.tags.all(), article.display_zones)
 
 
 def _relations():
@@ -106,6 +117,14 @@ def _relations():
         Prefetch("credits", queryset=Credit.objects.select_related("person")),
         Prefetch("photos", queryset=photos, to_attr="display_photos"),
         "tags",
+        Prefetch(
+            "zones",
+            # Only 版 with page images: an unrendered one has no page to link to yet.
+            queryset=PageZone.objects.select_related("page__issue")
+            .exclude(page__renditions={})
+            .order_by("page__number"),
+            to_attr="display_zones",
+        ),
     ]
 
 
@@ -148,7 +167,7 @@ class Display:
     def __init__(self, article):
         data = article.display_data
         if not data:
-            # Saved before display data was stored: read the relations (four queries).
+            # Saved before display data was stored: read the relations (five queries).
             prefetch_related_objects([article], *_relations())
             data = build(article)
         self.credits = [_stored_credit(c) for c in data["credits"]]
@@ -157,6 +176,8 @@ class Display:
             for pk, credits in data["photo_credits"].items()
         }
         self.tags = [StoredTag(t["pk"], t["name"], t["slug"]) for t in data["tags"]]
+        # Stored before the e-paper existed: no zones then (refresh_article_display adds them).
+        self.zones = data.get("zones", [])
 
     def photo_credits(self, photo):
         return self._photo_credits.get(photo.pk, [])

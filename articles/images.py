@@ -174,10 +174,10 @@ def make_renditions(image_field):
                 size = (target, max(1, round(height * target / width)))
                 resized = image.resize(size, Image.Resampling.LANCZOS)
                 entry = sizes[str(target)] = {"height": size[1]}
-                entry["webp"] = _save(resized, f"{stem}-{target}.webp", icc_profile)
+                entry["webp"] = save_image(resized, f"{stem}-{target}.webp", icc_profile)
                 if transparent:
                     resized = _flatten(resized)
-                entry["jpeg"] = _save(resized, f"{stem}-{target}.jpg", icc_profile)
+                entry["jpeg"] = save_image(resized, f"{stem}-{target}.jpg", icc_profile)
     except BaseException:
         delete_files(rendition_paths({"sizes": sizes}))  # no half-made set left behind
         raise
@@ -190,7 +190,8 @@ def _flatten(image):
     return Image.alpha_composite(background, image).convert("RGB")
 
 
-def _save(image, filename, icc_profile):
+def save_image(image, filename, icc_profile=None, folder="photos/renditions"):
+    """Store an image as WebP or JPEG (by the filename's suffix); the stored file's name."""
     buffer = BytesIO()
     if filename.endswith(".webp"):
         image.save(buffer, "WEBP", quality=80, method=4, icc_profile=icc_profile)
@@ -198,7 +199,7 @@ def _save(image, filename, icc_profile):
         image.save(
             buffer, "JPEG", quality=82, optimize=True, progressive=True, icc_profile=icc_profile
         )
-    return default_storage.save(f"photos/renditions/{filename}", ContentFile(buffer.getvalue()))
+    return default_storage.save(f"{folder}/{filename}", ContentFile(buffer.getvalue()))
 
 
 def rendition_paths(renditions):

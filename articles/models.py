@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
@@ -677,6 +678,148 @@ class PhotoCredit(CreditBase):
     class Meta(CreditBase.Meta):
         verbose_name = "图片署名"
         verbose_name_plural = "图片署名"
+
+
+class PrintPageQuerySet(models.QuerySet):
+    def public(self):
+        """版 readers may see: rendered, of an issue with published articles (an issue being
+        laid out tonight shows nothing until its first story is out)."""
+        issues = Issue.objects.with_published_articles().values("pk")
+        return self.filter(issue__in=issues).exclude(renditions={})
+
+
+class PrintPage(models.Model):
+    """One 版 of an issue as printed: its PDF, and the page images rendered from it.
+
+    The images are made off the request by a task (articles/epaper/rendering.py) and recorded
+    as {"source": the PDF they came from, "sizes": {width: {"height", "jpeg", "webp"}}}; until
+    then the 版 is not shown to readers.
+    """
+
+    issue = models.ForeignKey(
+        Issue, verbose_name="报纸期次", on_delete=models.CASCADE, related_name="print_pages"
+    )
+    number = models.PositiveSmallIntegerField(
+        "版次", validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
+    name = models.CharField("版名", max_length=50, blank=True, help_text="如 要闻、乡村振兴。")
+    pdf = models.FileField("版面 PDF", upload_to="epaper/%Y/%m/")
+    width = models.FloatField("宽度(磅)", default=0, editable=False)
+    height = models.FloatField("高度(磅)", default=0, editable=False)
+    renditions = models.JSONField("版面图片", default=dict, blank=True, editable=False)
+    render_error = models.CharField("生成图片出错", max_length=200, blank=True, editable=False)
+    # The zone editor's optimistic lock: a save names the version it started from.
+    zones_version = models.PositiveIntegerField("区域版本", default=0, editable=False)
+    # The PDF zones were last proposed from: a re-render of the same PDF proposes nothing again,
+    # so a proposal the editor deleted stays deleted.
+    zones_proposed_from = models.CharField(max_length=255, blank=True, editable=False)
+
+    objects = PrintPageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "版面"
+        verbose_name_plural = "版面(数字报)"
+        ordering = ["issue", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "number"],
+                name="print_page_unique_number",
+                violation_error_message="这一期已经有这个版次了。",
+            ),
+        ]
+
+    def __str__(self):
+        name = f" {self.name}" if self.name else ""
+        return f"{self.issue.date:%Y年%m月%d日} 第{self.number:02d}版{name}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "articles:epaper_page",
+            kwargs={"date": self.issue.date.isoformat(), "number": self.number},
+        )
+
+    @property
+    def label(self):
+        """`第01版 要闻`, as the paper prints it."""
+        return f"第{self.number:02d}版 {self.name}".strip()
+
+    def stored_files(self):
+        return [self.pdf.name, *rendition_paths(self.renditions)]
+
+    def needs_rendering(self):
+        return bool(self.pdf) and self.renditions.get("source") != self.pdf.name
+
+    def current_renditions(self):
+        """{width: {"height", "jpeg", "webp"}} of the current PDF, narrowest first."""
+        if not self.pdf or self.needs_rendering():
+            return {}
+        sizes = self.renditions.get("sizes", {})
+        return {int(width): sizes[width] for width in sorted(sizes, key=int)}
+
+    def picture(self, largest=None):
+        """The page image as a <picture> shows it, up to `largest` pixels wide; None until
+        rendered."""
+        renditions = self.current_renditions()
+        if largest:
+            renditions = {w: e for w, e in renditions.items() if w <= largest} or renditions
+        if not renditions:
+            return None
+        widest = max(renditions)
+
+        def srcset(kind):
+            return ", ".join(
+                f"{default_storage.url(entry[kind])} {width}w"
+                for width, entry in renditions.items()
+            )
+
+        return Picture(
+            src=default_storage.url(renditions[widest]["jpeg"]),
+            width=widest,
+            height=renditions[widest]["height"],
+            srcset=srcset("jpeg"),
+            webp_srcset=srcset("webp"),
+        )
+
+    def thumbnail(self):
+        return self.picture(largest=THUMBNAIL_WIDTH)
+
+
+# The 版 list's thumbnails; the page image comes in these widths and this one.
+THUMBNAIL_WIDTH = 240
+
+
+class PageZone(models.Model):
+    """Where an article stands on a 版: rectangles in fractions of the page's width and height
+    from its top left corner, [[x, y, w, h], …], so they fit the page image at any size."""
+
+    page = models.ForeignKey(
+        PrintPage, verbose_name="版面", on_delete=models.CASCADE, related_name="zones"
+    )
+    article = models.ForeignKey(
+        Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="zones"
+    )
+    rects = models.JSONField("区域")
+    # Proposed from the PDF's text and not yet touched by an editor: a new PDF may replace it.
+    proposed = models.BooleanField("自动识别", default=False)
+
+    class Meta:
+        verbose_name = "版面区域"
+        verbose_name_plural = "版面区域"
+        ordering = ["page", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "article"], name="page_zone_unique_article"),
+        ]
+
+    def __str__(self):
+        return f"{self.page} · {self.article.headline}"
+
+    def bounds(self):
+        """The smallest rectangle holding every part of the zone, as [x, y, w, h]."""
+        left = min(x for x, _, _, _ in self.rects)
+        top = min(y for _, y, _, _ in self.rects)
+        right = max(x + w for x, _, w, _ in self.rects)
+        bottom = max(y + h for _, y, _, h in self.rects)
+        return [left, top, right - left, bottom - top]
 
 
 class ContentState(models.Model):

@@ -76,6 +76,7 @@ LISTS = "lists"
 TEXT = "text"
 PEOPLE = "people"  # who is credited on what: the people index
 TAGS = "tags"  # which tags exist and are used: the tag index
+EPAPER = "epaper"  # which issues have 版 and what they are: /epaper/, the front page, dates
 # Changes are kept this long: longer than any page stays cached, so a process that starts
 # (a deploy) learns what changed since the pages in a shared cache were rendered.
 CHANGE_RETENTION = timedelta(hours=1)

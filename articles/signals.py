@@ -7,6 +7,7 @@ from taggit.models import Tag, TaggedItem
 
 from articles import page_cache, revisions, search, tasks
 from articles.changes import content_changed
+from articles.epaper.rendering import epaper_changed
 from articles.images import delete_files_on_commit
 from articles.importing import body_paragraphs, opening
 from articles.models import (
@@ -15,8 +16,10 @@ from articles.models import (
     Credit,
     DeskRemoval,
     Issue,
+    PageZone,
     Photo,
     PhotoCredit,
+    PrintPage,
     Section,
 )
 from people.models import Person
@@ -115,7 +118,7 @@ def photo_credit_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Issue)
 def issue_changed(sender, instance, **kwargs):
     content_changed(
-        tags=[page_cache.issue_tag(instance.pk), page_cache.LISTS],
+        tags=[page_cache.issue_tag(instance.pk), page_cache.LISTS, page_cache.EPAPER],
         paths=[instance.get_absolute_url()],
     )
 
@@ -213,3 +216,24 @@ def photo_saved(sender, instance, **kwargs):
 @receiver(post_delete, sender=Photo)
 def photo_deleted(sender, instance, **kwargs):
     delete_files_on_commit(instance.stored_files())
+
+
+# The e-paper. A 版 whose PDF is new or replaced gets its page images from a task; a deleted
+# one takes its files and zones with it, and the articles' 在版面中查看 links follow.
+
+
+@receiver(post_save, sender=PrintPage)
+def print_page_saved(sender, instance, **kwargs):
+    if instance.needs_rendering():
+        tasks.schedule_page_rendering(instance)
+
+
+@receiver(post_delete, sender=PrintPage)
+def print_page_deleted(sender, instance, **kwargs):
+    delete_files_on_commit(instance.stored_files())
+    epaper_changed(instance)
+
+
+@receiver(post_delete, sender=PageZone)
+def page_zone_deleted(sender, instance, **kwargs):
+    content_changed([instance.article_id], listed=False, reindex=False)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from articles import sources
 from articles.changes import content_changed
+from articles.epaper import rendering, zones
 from articles.images import (
     delete_files,
     delete_files_on_commit,
@@ -21,7 +22,7 @@ from articles.images import (
     rendition_paths,
 )
 from articles.importing import import_parsed_issue
-from articles.models import IssueImport, Photo
+from articles.models import IssueImport, Photo, PrintPage
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,32 @@ def schedule_photo_renditions(photo):
     """Make the photo's renditions once the transaction that stored its image commits."""
     if photo.needs_renditions():
         transaction.on_commit(lambda: make_photo_renditions.enqueue(photo.pk))
+
+
+@task()
+def render_print_page(page_id):
+    """The page images of a 版's PDF, then zones proposed from its text; readers see the 版
+    from then on. A PDF PDFium cannot render after all is recorded on the 版 for the editor."""
+    page = PrintPage.objects.filter(pk=page_id).first()
+    if page is None or not page.needs_rendering():
+        return 0
+    try:
+        renditions, size, text = rendering.render_images(page)
+    except Exception as error:
+        logger.exception("rendering 版 %s failed", page_id)
+        PrintPage.objects.filter(pk=page_id, pdf=page.pdf.name).update(
+            render_error=f"无法生成版面图片:{type(error).__name__}。请重新导出 PDF 后再上传。"
+        )
+        raise
+    if not rendering.record_images(page_id, renditions, size):
+        delete_files(rendition_paths(renditions))  # replaced or deleted meanwhile
+        return 0
+    page.refresh_from_db()
+    return zones.store_proposals(page, text)
+
+
+def schedule_page_rendering(page):
+    transaction.on_commit(lambda: render_print_page.enqueue(page.pk))
 
 
 @task()

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from articles import feeds, views
+from articles.epaper import views as epaper
 
 
 class IsoDateConverter:
@@ -35,6 +36,14 @@ urlpatterns = [
     ),
     path("issues/<isodate:date>/", views.IssueDetailView.as_view(), name="issue_detail"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("epaper/", epaper.EpaperLatestView.as_view(), name="epaper"),
+    path("epaper/go/", epaper.EpaperDateView.as_view(), name="epaper_go"),
+    path("epaper/<isodate:date>/", epaper.EpaperDateView.as_view(), name="epaper_date"),
+    path(
+        "epaper/<isodate:date>/<int:number>/",
+        epaper.EpaperPageView.as_view(),
+        name="epaper_page",
+    ),
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="atom"),
 ]

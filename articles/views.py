@@ -12,7 +12,6 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Subquery,
-    prefetch_related_objects,
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -25,7 +24,15 @@ from taggit.models import Tag
 from articles import page_cache, search
 from articles.display import Display
 from articles.forms import SearchForm
-from articles.models import Article, Credit, Issue, Photo, Section, people_with_published_work
+from articles.models import (
+    Article,
+    Credit,
+    Issue,
+    Photo,
+    PrintPage,
+    Section,
+    people_with_published_work,
+)
 from articles.seo import news_article_json_ld
 from people.models import Person
 
@@ -104,18 +111,18 @@ class HomeView(TemplateView):
             issue_articles = list(
                 Article.objects.published()
                 .select_related("section")
-                .only(*LIST_FIELDS, "kicker", "body")
+                .only(*LIST_FIELDS, "kicker", "body", "display_data")
                 .filter(issue=issue)
                 .in_print_order()[: HOME_ISSUE_ARTICLES + 1]
             )
         more_in_issue = len(issue_articles) > HOME_ISSUE_ARTICLES
         issue_articles = issue_articles[:HOME_ISSUE_ARTICLES]
         lead, rest = (issue_articles[0], issue_articles[1:]) if issue_articles else (None, [])
+        lead_display = lead_photo = None
         if lead is not None:
-            # The lead story alone shows its byline.
-            prefetch_related_objects(
-                [lead], Prefetch("credits", queryset=Credit.objects.select_related("person"))
-            )
+            # The lead story alone shows its byline and its photo (题图) with its credit.
+            lead_display = Display(lead)
+            lead_photo = lead.photos.exclude(image="").order_by("position", "pk").first()
         shown = {article.pk for article in issue_articles}
         latest = [
             article
@@ -124,16 +131,27 @@ class HomeView(TemplateView):
             .only(*LIST_FIELDS)[:20]
             if article.pk not in shown
         ][:10]
-        page_cache.depends_on(page_cache.LISTS)
+        # The day's 版, as thumbnails into the e-paper.
+        epaper_pages = (
+            list(PrintPage.objects.public().filter(issue=issue).order_by("number"))
+            if issue is not None
+            else []
+        )
+        page_cache.depends_on(page_cache.LISTS, page_cache.EPAPER)
         page_cache.shows(issue_articles)
-        page_cache.shows([lead] if lead else [], bylines=True)
         page_cache.shows(latest)
+        if lead_display is not None:
+            page_cache.depends_on(*(page_cache.person_tag(p.pk) for p in lead_display.people()))
         context.update(
             latest_issue=issue,
             lead_article=lead,
+            lead_display=lead_display,
+            lead_photo=lead_photo,
+            lead_photo_credits=lead_display.photo_credits(lead_photo) if lead_photo else [],
             issue_groups=group_by_section(rest),
             latest_articles=latest,
             more_in_issue=more_in_issue,
+            epaper_pages=epaper_pages,
         )
         return context
 
@@ -303,6 +321,9 @@ class IssueDetailView(PublishedArticlesMixin, ListView):
             issues.filter(date__lt=self.issue.date).order_by("-date").first()
         )
         context["next_issue"] = issues.filter(date__gt=self.issue.date).order_by("date").first()
+        context["epaper_page"] = (
+            PrintPage.objects.public().filter(issue=self.issue).order_by("number").first()
+        )
         # The previous and next issues are those with published articles: a site-wide list.
         page_cache.depends_on(page_cache.issue_tag(self.issue.pk), page_cache.LISTS)
         page_cache.shows(context["object_list"])
@@ -337,10 +358,15 @@ class IssueArchiveView(TemplateView):
                 issue.date.day: issue
                 for issue in issues.filter(date__gte=month, date__lt=next_month).order_by("date")
             }
-            weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(month.year, month.month)
-            context["weeks"] = [[(day, by_day.get(day)) for day in week] for week in weeks]
+            context["weeks"] = calendar_weeks(month, by_day)
             context["month_issue_count"] = len(by_day)
         return context
+
+
+def calendar_weeks(month, by_day):
+    """A month as weeks from Monday, each day (0 outside the month) with by_day's entry."""
+    weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(month.year, month.month)
+    return [[(day, by_day.get(day)) for day in week] for week in weeks]
 
 
 class SearchView(PublishedArticlesMixin, ListView):

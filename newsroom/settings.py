@@ -298,6 +298,10 @@ NEWSROOM_NEWS_LICENSE = os.environ.get("NEWSROOM_NEWS_LICENSE", "")  # 互联网
 NEWSROOM_COPYRIGHT = os.environ.get("NEWSROOM_COPYRIGHT", f"© {NEWSROOM_PAPER_NAME}")
 NEWSROOM_MAX_PHOTO_BYTES = int(os.environ.get("NEWSROOM_MAX_PHOTO_BYTES", 20 * 1024 * 1024))
 NEWSROOM_MAX_PHOTO_PIXELS = int(os.environ.get("NEWSROOM_MAX_PHOTO_PIXELS", 40_000_000))
+# The e-paper's PDFs: a 版 exported for print with its photos is 5–30 MB, a whole issue more;
+# the proxy's client_max_body_size (deploy/nginx.conf.template) must allow the larger.
+NEWSROOM_EPAPER_MAX_BYTES = int(os.environ.get("NEWSROOM_EPAPER_MAX_BYTES", 80 * 1024 * 1024))
+NEWSROOM_EPAPER_MAX_PAGES = int(os.environ.get("NEWSROOM_EPAPER_MAX_PAGES", "64"))
 # A print issue's text is well under 1 MB and under 200 stories: these stop a wrong file (a 50 MB
 # dump, a 10,000-headline list) before it becomes one giant article or an endless front page.
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

@@ -3,7 +3,7 @@
 import json
 import shutil
 import subprocess
-from io import BytesIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,7 @@ def test_every_page_type_is_valid_html(client, seed_issue, tmp_path):
     java = shutil.which("java")
     if java is None or not VNU.exists():
         pytest.fail("vnu needs Java and `npm ci` (bin/test installs both)")
+    call_command("make_demo_epaper", verbosity=0, stdout=StringIO())
     cache.clear()
     kailu = Article.objects.get(headline__startswith="开鲁县")
     kailu.tags.add("营商环境")
@@ -56,6 +57,8 @@ def test_every_page_type_is_valid_html(client, seed_issue, tmp_path):
         "tags": "/tags/",
         "search": "/search/?q=基站",
         "search-empty": "/search/",
+        "epaper": "/epaper/2022-12-20/1/",
+        "epaper-last": "/epaper/2022-12-20/2/",
         "not-found": "/no-such-page/",
     }
     files = []

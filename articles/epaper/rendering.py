@@ -1,0 +1,121 @@
+"""版 PDFs in, page images out: storing uploads and rendering them, off the request.
+
+An upload (one 版, or a whole issue split into 版) is stored with its PrintPage in the
+editor's request, after pdf.check() accepted it; the images are made by the
+`render_print_page` task (articles/tasks.py) once that commits: a print-like one, 2000
+pixels wide (about 150 dpi on a broadsheet), and smaller ones for phones and the 版 list,
+each as WebP and JPEG. The same task proposes the zones (zones.py) from the page's text.
+"""
+
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image
+
+from articles import page_cache
+from articles.changes import content_changed
+from articles.epaper import pdf
+from articles.images import delete_files, delete_files_on_commit, rendition_paths, save_image
+from articles.models import THUMBNAIL_WIDTH, Article, PrintPage
+
+PAGE_WIDTHS = (THUMBNAIL_WIDTH, 640, 1200, 2000)
+FOLDER = "epaper/images"
+
+
+def epaper_changed(page):
+    """A 版 added, replaced, rendered or removed: its issue's pages and every page that lists
+    the e-paper (the front page's thumbnails, the date picker) follow."""
+    content_changed(tags=[page_cache.issue_tag(page.issue_id), page_cache.EPAPER])
+
+
+def store_page(issue, number, name, data, *, filename):
+    """Create or replace 版 `number` of the issue with these (checked) PDF bytes."""
+    page = PrintPage.objects.filter(issue=issue, number=number).first()
+    old_files = page.stored_files() if page else []
+    if page is None:
+        page = PrintPage(issue=issue, number=number)
+    if name or not page.name:
+        page.name = name or page_name_from_articles(issue, number)
+    page.pdf.save(filename, ContentFile(data), save=False)
+    page.renditions, page.render_error = {}, ""
+    page.save()
+    delete_files_on_commit(old_files)
+    epaper_changed(page)
+    return page
+
+
+def store_issue(issue, data, *, filename):
+    """Split a whole issue's PDF into 版, numbered by the page number each prints in its header
+    (第03版), or else by its place; returns the pages."""
+    parts = pdf.split(data)
+    document = pdf.open_document(data)
+    try:
+        labels = [
+            pdf.printed_page_label(pdf.read_text(document, i).text) for i in range(len(parts))
+        ]
+    finally:
+        document.close()
+    numbers = [number for number, _ in labels]
+    # Printed numbers are used only if every page has one and none repeats.
+    if None in numbers or len(set(numbers)) != len(numbers):
+        labels = [(index + 1, name) for index, (_, name) in enumerate(labels)]
+    stem = PurePosixPath(filename).stem
+    return [
+        store_page(issue, number, name, part, filename=f"{stem}-{number:02d}.pdf")
+        for (number, name), part in zip(labels, parts, strict=True)
+    ]
+
+
+def page_name_from_articles(issue, number):
+    """The 版 name the importer recorded on the issue's articles, if any."""
+    names = (
+        Article.objects.filter(issue=issue, page_number=number)
+        .exclude(page_name="")
+        .values_list("page_name", flat=True)
+    )
+    return names.first() or ""
+
+
+def render_images(page):
+    """(renditions, (width, height) in points, PageText) of a page's PDF; files stored."""
+    with page.pdf.open("rb") as file:
+        data = file.read()
+    document = pdf.open_document(data)
+    stem = PurePosixPath(page.pdf.name).stem
+    sizes = {}
+    try:
+        width, height = document[0].get_size()
+        image = pdf.render(document, 0, PAGE_WIDTHS[-1])
+        for target in PAGE_WIDTHS:
+            size = (target, max(1, round(image.height * target / image.width)))
+            resized = image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+            entry = sizes[str(target)] = {"height": size[1]}
+            entry["webp"] = save_image(resized, f"{stem}-{target}.webp", folder=FOLDER)
+            entry["jpeg"] = save_image(resized, f"{stem}-{target}.jpg", folder=FOLDER)
+        text = pdf.read_text(document, 0)
+    except BaseException:
+        delete_files(rendition_paths({"sizes": sizes}))
+        raise
+    finally:
+        document.close()
+    return {"source": page.pdf.name, "sizes": sizes}, (width, height), text
+
+
+def record_images(page_pk, renditions, size):
+    """Record rendered images on the page if its PDF is still the one they came from; True if
+    recorded (otherwise the caller deletes them)."""
+    with transaction.atomic():
+        page = PrintPage.objects.select_for_update().filter(pk=page_pk).first()
+        if page is None or page.pdf.name != renditions["source"]:
+            return False
+        previous = page.renditions
+        page.renditions, page.render_error = renditions, ""
+        page.width, page.height = size
+        page.save(update_fields=["renditions", "render_error", "width", "height"])
+        delete_files_on_commit(set(rendition_paths(previous)) - set(rendition_paths(renditions)))
+        epaper_changed(page)
+        # Their 在版面中查看 links appear once the 版 has images (articles/display.py).
+        placed = page.zones.values_list("article_id", flat=True)
+        content_changed(list(placed), listed=False, reindex=False)
+    return True
