@@ -114,7 +114,7 @@ def test_an_editor_uploads_a_page_and_the_task_renders_it(editor, issue, committ
     assert not page.needs_rendering()
     assert (page.width, page.height) == pytest.approx(PAGE)
     widths = sorted(int(w) for w in page.renditions["sizes"])
-    assert widths == [240, 640, 1200, 2000]
+    assert widths == [240, 480, 800, 1200, 2000]
     for entry in page.renditions["sizes"].values():
         for kind in ("jpeg", "webp"):
             assert (media_root / entry[kind]).stat().st_size > 0

@@ -19,7 +19,7 @@ from articles.epaper import pdf
 from articles.images import delete_files, delete_files_on_commit, rendition_paths, save_image
 from articles.models import THUMBNAIL_WIDTH, Article, PrintPage
 
-PAGE_WIDTHS = (THUMBNAIL_WIDTH, 640, 1200, 2000)
+PAGE_WIDTHS = (THUMBNAIL_WIDTH, 480, 800, 1200, 2000)
 FOLDER = "epaper/images"
 
 
