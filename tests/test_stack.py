@@ -33,6 +33,7 @@ import pytest
 import redis
 
 from tests.conftest import SEED, SEED_DATE
+from tests.test_epaper import make_pdf
 
 pytestmark = pytest.mark.stack
 
@@ -219,7 +220,8 @@ class Browser:
         self.tls = through_tls
         self.origin = f"https://{'localhost' if through_tls else '127.0.0.1'}:{port}"
 
-    def request(self, path, fields=None):
+    def request(self, path, fields=None, body=None, content_type=None):
+        """GET `path`; POST `fields` as a form, or `body` bytes as `content_type`."""
         headers = {
             "Referer": f"{self.origin}{path}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
@@ -231,6 +233,13 @@ class Browser:
             headers["Origin"] = self.origin
             fields = fields | {"csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
             data = urllib.parse.urlencode(fields, doseq=True).encode()
+        elif body is not None:
+            headers |= {
+                "Origin": self.origin,
+                "Content-Type": content_type,
+                "X-CSRFToken": self.cookies.get("csrftoken", ""),
+            }
+            data = body
         url = f"{self.origin if self.tls else f'http://127.0.0.1:{self.port}'}{path}"
         request = urllib.request.Request(url, data=data, headers=headers)
         handlers = [NoRedirect]
@@ -423,6 +432,88 @@ def test_an_issue_imported_in_the_admin_is_run_by_the_worker_and_public_on_both_
     assert {status for status, _, _ in results} == {200}
     assert all("本市多措并举深入开展乡村振兴工作" in body for _, body, _ in results)
     assert len(workers_that_served(stack, f"/issues/{day}/", 200)) == 2
+
+
+def multipart(fields, files):
+    """A multipart/form-data body: (body, content type) for form fields and {name: (filename,
+    bytes)} files."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for name, (filename, data) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_an_epaper_uploaded_in_the_admin_is_rendered_by_the_worker_and_zoned_on_both_workers(
+    stack,
+):
+    lead = "我市多措并举深入开展乡村振兴工作"
+    lead_pk = article_pk(stack, lead)
+    output = stack.manage("create_staff", "版面编辑", "--role", "编辑")
+    password = re.search(r"密码[^:]*:(\S+)", output)[1]
+    editor = Browser(stack.port)
+    editor.log_in("版面编辑", password)
+    issue_pk = stack.manage(
+        "shell",
+        "-v0",
+        "-c",
+        f"from articles.models import Issue; print(Issue.objects.get(date='{SEED_DATE}').pk)",
+    ).strip()
+    data = make_pdf(
+        [("第01版:要闻", [(lead, 40, 100, 28), (HEADLINE, 40, 600, 20)]), ("第02版:经济", [])]
+    )
+    editor.request("/admin/articles/printpage/upload-issue/")  # the CSRF cookie
+    body, content_type = multipart({"issue": issue_pk}, {"pdf_file": ("issue.pdf", data)})
+    status, _, headers = editor.request(
+        "/admin/articles/printpage/upload-issue/", body=body, content_type=content_type
+    )
+    assert status == 302, status
+    # The task worker (another process) renders both 版 and proposes their zones.
+    page_url = f"/epaper/{SEED_DATE}/1/"
+    for _ in range(150):
+        status, page, _ = get(stack.port, page_url)
+        second = get(stack.port, f"/epaper/{SEED_DATE}/2/")[0]
+        if status == 200 and f"zone-{lead_pk}" in page and second == 200:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError((status, page[:500]))
+    results = many(stack.port, page_url)
+    assert all(status == 200 and f'id="zone-{lead_pk}"' in body for status, body, _ in results)
+    assert len(workers_that_served(stack, page_url, 200)) == 2
+
+    # The editor takes the lead's zone off the page: both workers stop linking it at once.
+    page_pk = re.search(
+        r"/admin/articles/printpage/(\d+)/zones/", editor.request("/admin/articles/printpage/")[1]
+    )[1]
+    zones_url = f"/admin/articles/printpage/{page_pk}/zones/data/"
+    current = json.loads(editor.request(zones_url)[1])
+    kept = [zone for zone in current["zones"] if str(zone["article"]) != lead_pk]
+    status, answer, _ = editor.request(
+        zones_url,
+        body=json.dumps({"version": current["version"], "zones": kept}).encode(),
+        content_type="application/json",
+    )
+    assert status == 200, answer
+    results = many(stack.port, page_url)
+    assert all(f"zone-{lead_pk}" not in body for _, body, _ in results)
+    assert all("在版面中查看" not in body for _, body, _ in many(stack.port, url_of(stack, lead)))
+    # A second save from the old version is refused.
+    status, answer, _ = editor.request(
+        zones_url,
+        body=json.dumps({"version": current["version"], "zones": []}).encode(),
+        content_type="application/json",
+    )
+    assert status == 409 and "已被他人修改" in json.loads(answer)["error"]
 
 
 # Drops the database under the running servers (the task worker exits, as it would under a
