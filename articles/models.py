@@ -738,6 +738,19 @@ class PrintPage(models.Model):
             kwargs={"date": self.issue.date.isoformat(), "number": self.number},
         )
 
+    def save(self, *args, **kwargs):
+        stored = (
+            PrintPage.objects.filter(pk=self.pk).values("pdf", "renditions").first()
+            if self.pk
+            else None
+        )
+        if stored and stored["pdf"] != self.pdf.name:
+            # A new PDF: the old images must not be shown for it; they go with the old file
+            # once this commits, and the task renders the new one.
+            self.renditions, self.render_error = {}, ""
+            delete_files_on_commit([stored["pdf"], *rendition_paths(stored["renditions"])])
+        super().save(*args, **kwargs)
+
     @property
     def label(self):
         """`第01版 要闻`, as the paper prints it."""

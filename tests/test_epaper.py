@@ -26,6 +26,16 @@ pytestmark = pytest.mark.django_db
 PAGE = (800, 1200)  # points
 
 
+def sliver_pdf():
+    """A page 100 pt wide and 5,000 tall: rendered 2,000 px wide it would be 100,000 px tall."""
+    buffer = BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=(100, 5000))
+    sheet.drawString(10, 10, "x")
+    sheet.showPage()
+    sheet.save()
+    return buffer.getvalue()
+
+
 def make_pdf(pages=(("第01版 要闻", []),), encrypt=None, body=True):
     """A PDF with one page per (header, [(headline, x, y_from_top, size)]); body lines under
     each headline (unless not `body`), so zones have text to hold."""
@@ -133,8 +143,18 @@ def test_an_editor_uploads_a_page_and_the_task_renders_it(editor, issue, committ
         (make_pdf(encrypt=StandardEncryption("user", ownerPassword="owner")), "加密"),
         (make_pdf(encrypt=StandardEncryption("", ownerPassword="owner", canCopy=0)), "加密"),
         (make_pdf([("第01版", []), ("第02版", [])]), "只能有 1 页"),
+        (sliver_pdf(), "不像报纸版面"),
     ],
-    ids=["no-pages", "truncated", "not-pdf", "empty", "password", "permissions", "two-pages"],
+    ids=[
+        "no-pages",
+        "truncated",
+        "not-pdf",
+        "empty",
+        "password",
+        "permissions",
+        "two-pages",
+        "sliver",
+    ],
 )
 def test_a_bad_pdf_is_a_form_error_and_nothing_is_stored(editor, issue, data, message, media_root):
     _, client = editor

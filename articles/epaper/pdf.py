@@ -26,6 +26,7 @@ NOT_A_PDF = "这不是 PDF 文件,请上传从排版系统导出的 PDF。"
 DAMAGED = "PDF 文件已损坏或不完整,无法打开,请重新导出后再上传。"
 ENCRYPTED = "PDF 已加密(设有打开密码或权限限制),请导出不加密的 PDF 后再上传。"
 NO_PAGES = "PDF 中没有页面。"
+MOST_OBLONG = 0.2  # height to width: a 版 is about 1.4, a spread 0.7; 1:5 either way at most
 
 
 def max_bytes():
@@ -82,6 +83,13 @@ def check(data, *, single_page=False):
                 width, height = page.get_size()
                 if not (width > 0 and height > 0):
                     raise ValidationError(f"PDF 第 {index + 1} 页没有尺寸,无法显示。")
+                # Page images are rendered at a fixed width: a sliver of a page would make an
+                # image hundreds of thousands of pixels tall.
+                if not MOST_OBLONG <= height / width <= 1 / MOST_OBLONG:
+                    raise ValidationError(
+                        f"PDF 第 {index + 1} 页的尺寸({width:.0f}×{height:.0f} 磅)不像报纸版面,"
+                        "请检查导出设置。"
+                    )
                 # A tiny render reads every object the page draws: a damaged stream shows here,
                 # not in the task after the file was stored.
                 page.render(scale=min(1.0, 60 / width)).close()

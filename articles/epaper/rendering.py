@@ -32,15 +32,13 @@ def epaper_changed(page):
 def store_page(issue, number, name, data, *, filename):
     """Create or replace 版 `number` of the issue with these (checked) PDF bytes."""
     page = PrintPage.objects.filter(issue=issue, number=number).first()
-    old_files = page.stored_files() if page else []
     if page is None:
         page = PrintPage(issue=issue, number=number)
     if name or not page.name:
         page.name = name or page_name_from_articles(issue, number)
+    # Saving a new PDF drops the old one's images (PrintPage.save); the task makes new ones.
     page.pdf.save(filename, ContentFile(data), save=False)
-    page.renditions, page.render_error = {}, ""
     page.save()
-    delete_files_on_commit(old_files)
     epaper_changed(page)
     return page
 
