@@ -732,12 +732,6 @@ class PrintPage(models.Model):
         name = f" {self.name}" if self.name else ""
         return f"{self.issue.date:%Y年%m月%d日} 第{self.number:02d}版{name}"
 
-    def get_absolute_url(self):
-        return reverse(
-            "articles:epaper_page",
-            kwargs={"date": self.issue.date.isoformat(), "number": self.number},
-        )
-
     def save(self, *args, **kwargs):
         stored = (
             PrintPage.objects.filter(pk=self.pk).values("pdf", "renditions").first()
@@ -750,6 +744,12 @@ class PrintPage(models.Model):
             self.renditions, self.render_error = {}, ""
             delete_files_on_commit([stored["pdf"], *rendition_paths(stored["renditions"])])
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(
+            "articles:epaper_page",
+            kwargs={"date": self.issue.date.isoformat(), "number": self.number},
+        )
 
     @property
     def label(self):
