@@ -558,13 +558,34 @@ class Correction(models.Model):
 
 @dataclass
 class Picture:
-    """A photo as the public page shows it (see Photo.picture())."""
+    """A photo or a 版's page image as the public page shows it (Photo.picture(),
+    PrintPage.picture())."""
 
     src: str
     width: int | None
     height: int | None
     srcset: str = ""
     webp_srcset: str = ""
+
+    @classmethod
+    def of(cls, renditions):
+        """From {width: {"height", "jpeg", "webp"}} (narrowest first): the widest JPEG as the
+        fallback, every width in the JPEG and WebP srcsets."""
+        widest = max(renditions)
+
+        def srcset(kind):
+            return ", ".join(
+                f"{default_storage.url(entry[kind])} {width}w"
+                for width, entry in renditions.items()
+            )
+
+        return cls(
+            src=default_storage.url(renditions[widest]["jpeg"]),
+            width=widest,
+            height=renditions[widest]["height"],
+            srcset=srcset("jpeg"),
+            webp_srcset=srcset("webp"),
+        )
 
 
 class Photo(models.Model):
@@ -637,21 +658,7 @@ class Photo(models.Model):
         renditions = self.current_renditions()
         if not renditions:
             return Picture(src=self.image.url, width=self.width, height=self.height)
-        largest = max(renditions)
-
-        def srcset(kind):
-            return ", ".join(
-                f"{default_storage.url(entry[kind])} {width}w"
-                for width, entry in renditions.items()
-            )
-
-        return Picture(
-            src=default_storage.url(renditions[largest]["jpeg"]),
-            width=largest,
-            height=renditions[largest]["height"],
-            srcset=srcset("jpeg"),
-            webp_srcset=srcset("webp"),
-        )
+        return Picture.of(renditions)
 
     def share_url(self):
         """The image for og:image and JSON-LD: the widest JPEG rendition (at most 1600 px),
@@ -775,23 +782,7 @@ class PrintPage(models.Model):
         renditions = self.current_renditions()
         if largest:
             renditions = {w: e for w, e in renditions.items() if w <= largest} or renditions
-        if not renditions:
-            return None
-        widest = max(renditions)
-
-        def srcset(kind):
-            return ", ".join(
-                f"{default_storage.url(entry[kind])} {width}w"
-                for width, entry in renditions.items()
-            )
-
-        return Picture(
-            src=default_storage.url(renditions[widest]["jpeg"]),
-            width=widest,
-            height=renditions[widest]["height"],
-            srcset=srcset("jpeg"),
-            webp_srcset=srcset("webp"),
-        )
+        return Picture.of(renditions) if renditions else None
 
     def thumbnail(self):
         return self.picture(largest=THUMBNAIL_WIDTH)

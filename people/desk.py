@@ -11,6 +11,8 @@ Group and Permission models as arguments so a migration can pass its
 historical ones.
 """
 
+from django.contrib.auth.management import create_permissions
+
 REPORTER = "记者"
 EDITOR = "编辑"
 
@@ -73,6 +75,16 @@ def _permissions(Permission, spec):
             content_type__app_label=app_label, codename__in=codenames
         )
     return found
+
+
+def sync_groups_in_migration(apps):
+    """sync_groups() from a data migration: permissions are normally made after all
+    migrations, and the groups need them now."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def sync_groups(Group, Permission):
