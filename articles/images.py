@@ -15,7 +15,6 @@ photo as {"source": the original's name, "sizes": {"480": {"height", "jpeg", "we
 
 import math
 import warnings
-from io import BytesIO
 from pathlib import PurePosixPath
 
 from django import forms
@@ -26,6 +25,8 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from PIL import ExifTags, Image, ImageOps
+
+from articles.encoding import encode
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 JPEG_FORMATS = {"JPEG", "MPO"}  # MPO: a camera's JPEG with a second picture, opened as JPEG
@@ -190,16 +191,11 @@ def _flatten(image):
     return Image.alpha_composite(background, image).convert("RGB")
 
 
-def save_image(image, filename, icc_profile=None, folder="photos/renditions"):
-    """Store an image as WebP or JPEG (by the filename's suffix); the stored file's name."""
-    buffer = BytesIO()
-    if filename.endswith(".webp"):
-        image.save(buffer, "WEBP", quality=80, method=4, icc_profile=icc_profile)
-    else:
-        image.save(
-            buffer, "JPEG", quality=82, optimize=True, progressive=True, icc_profile=icc_profile
-        )
-    return default_storage.save(f"{folder}/{filename}", ContentFile(buffer.getvalue()))
+def save_image(image, filename, icc_profile=None):
+    """Store a rendition as WebP or JPEG (by the filename's suffix); the stored file's name."""
+    kind = "webp" if filename.endswith(".webp") else "jpeg"
+    data = encode(image, kind, icc_profile)
+    return default_storage.save(f"photos/renditions/{filename}", ContentFile(data))
 
 
 def rendition_paths(renditions):

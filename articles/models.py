@@ -717,8 +717,9 @@ class PrintPage(models.Model):
     render_error = models.CharField("生成图片出错", max_length=200, blank=True, editable=False)
     # The zone editor's optimistic lock: a save names the version it started from.
     zones_version = models.PositiveIntegerField("区域版本", default=0, editable=False)
-    # The PDF zones were last proposed from: a re-render of the same PDF proposes nothing again,
-    # so a proposal the editor deleted stays deleted.
+    # What the page printed when zones were last proposed (a digest of its text and layout):
+    # the same page rendered or uploaded again proposes nothing, so a proposal the editor
+    # deleted stays deleted.
     zones_proposed_from = models.CharField(max_length=255, blank=True, editable=False)
 
     objects = PrintPageQuerySet.as_manager()

@@ -8,6 +8,7 @@ stored in the database, so a worker restarted mid-way loses none of them.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -76,18 +77,18 @@ def render_print_page(page_id):
     if page is None or not page.needs_rendering():
         return 0
     try:
-        renditions, size, text = rendering.render_images(page)
-    except Exception as error:
-        logger.exception("rendering 版 %s failed", page_id)
+        renditions, size, text, digest = rendering.render_images(page)
+    except ValidationError as refusal:
+        # Too complex or damaged after all: the editor reads why on the 版's admin page.
         PrintPage.objects.filter(pk=page_id, pdf=page.pdf.name).update(
-            render_error=f"无法生成版面图片:{type(error).__name__}。请重新导出 PDF 后再上传。"
+            render_error=f"无法生成版面图片:{refusal.messages[0]}"
         )
-        raise
+        return 0
     if not rendering.record_images(page_id, renditions, size):
         delete_files(rendition_paths(renditions))  # replaced or deleted meanwhile
         return 0
     page.refresh_from_db()
-    return zones.store_proposals(page, text)
+    return zones.store_proposals(page, text, digest)
 
 
 def schedule_page_rendering(page):

@@ -302,6 +302,10 @@ NEWSROOM_MAX_PHOTO_PIXELS = int(os.environ.get("NEWSROOM_MAX_PHOTO_PIXELS", 40_0
 # the proxy's client_max_body_size (deploy/nginx.conf.template) must allow the larger.
 NEWSROOM_EPAPER_MAX_BYTES = int(os.environ.get("NEWSROOM_EPAPER_MAX_BYTES", 80 * 1024 * 1024))
 NEWSROOM_EPAPER_MAX_PAGES = int(os.environ.get("NEWSROOM_EPAPER_MAX_PAGES", "64"))
+# PDFium runs in a child process with these limits (articles/epaper/isolation.py): a PDF that
+# takes longer to check, split or render, or more memory, is refused in one line.
+NEWSROOM_EPAPER_SECONDS = int(os.environ.get("NEWSROOM_EPAPER_SECONDS", "60"))
+NEWSROOM_EPAPER_MEMORY_MB = int(os.environ.get("NEWSROOM_EPAPER_MEMORY_MB", "2048"))
 # A print issue's text is well under 1 MB and under 200 stories: these stop a wrong file (a 50 MB
 # dump, a 10,000-headline list) before it becomes one giant article or an endless front page.
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

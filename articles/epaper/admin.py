@@ -10,7 +10,7 @@ rendering.py and zones.py).
 import json
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -132,7 +132,9 @@ def _zones_data(request, page):
         return JsonResponse(editor_data(page), json_dumps_params={"ensure_ascii": False})
     try:
         payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except RequestDataTooBig:
+        return _error("提交的数据太大,一个版的区域不会有这么多。", 400)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _error("提交的数据不是有效的 JSON。", 400)
     try:
         version, cleaned = zones.clean_payload(payload, page)

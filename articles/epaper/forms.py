@@ -1,14 +1,19 @@
 """The e-paper's upload forms: one 版, or a whole issue's PDF to be split into 版."""
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from articles.epaper import pdf
+from articles.epaper import isolation
 from articles.models import Issue, PrintPage
 
 
+def _limits():
+    return {"max_pages": settings.NEWSROOM_EPAPER_MAX_PAGES}
+
+
 def _size_help():
-    return f"不超过 {pdf.max_bytes() // 1024 // 1024} MB,不能加密。"
+    return f"不超过 {isolation.max_bytes() // 1024 // 1024} MB,不能加密。"
 
 
 class PrintPageForm(forms.ModelForm):
@@ -26,7 +31,7 @@ class PrintPageForm(forms.ModelForm):
     def clean_pdf(self):
         file = self.cleaned_data["pdf"]
         if isinstance(file, UploadedFile):
-            pdf.check(pdf.read_upload(file), single_page=True)
+            isolation.run("check", isolation.read_upload(file), single_page=True, **_limits())
         return file
 
 
@@ -48,6 +53,6 @@ class IssuePdfForm(forms.Form):
 
     def clean_pdf_file(self):
         file = self.cleaned_data["pdf_file"]
-        self.pdf_data = pdf.read_upload(file)
-        self.pdf_info = pdf.check(self.pdf_data)
+        self.pdf_data = isolation.read_upload(file)
+        self.pdf_info = isolation.run("check", self.pdf_data, **_limits())
         return file

@@ -1,22 +1,25 @@
 """版 PDFs in, page images out: storing uploads and rendering them, off the request.
 
 An upload (one 版, or a whole issue split into 版) is stored with its PrintPage in the
-editor's request, after pdf.check() accepted it; the images are made by the
+editor's request, after the PDF was checked (forms.py); the images are made by the
 `render_print_page` task (articles/tasks.py) once that commits: a print-like one, 2000
 pixels wide (about 150 dpi on a broadsheet), and smaller ones for phones and the 版 list,
 each as WebP and JPEG. The same task proposes the zones (zones.py) from the page's text.
+PDFium itself only ever runs in a child process with limits (isolation.py, pdf.py).
 """
 
-from pathlib import PurePosixPath
+import hashlib
+import json
+from pathlib import Path, PurePosixPath
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image
 
 from articles import page_cache
 from articles.changes import content_changed
-from articles.epaper import pdf
-from articles.images import delete_files, delete_files_on_commit, rendition_paths, save_image
+from articles.epaper import isolation
+from articles.images import delete_files, delete_files_on_commit, rendition_paths
 from articles.models import THUMBNAIL_WIDTH, Article, PrintPage
 
 PAGE_WIDTHS = (THUMBNAIL_WIDTH, 480, 800, 1200, 2000)
@@ -44,24 +47,27 @@ def store_page(issue, number, name, data, *, filename):
 
 
 def store_issue(issue, data, *, filename):
-    """Split a whole issue's PDF into 版, numbered by the page number each prints in its header
-    (第03版), or else by its place; returns the pages."""
-    parts = pdf.split(data)
-    document = pdf.open_document(data)
-    try:
-        labels = [
-            pdf.printed_page_label(pdf.read_text(document, i).text) for i in range(len(parts))
-        ]
-    finally:
-        document.close()
-    numbers = [number for number, _ in labels]
+    """Split a whole issue's (checked) PDF into 版, numbered by the page number each prints in
+    its header (第03版), or else by its place; returns the pages."""
+    with isolation.workspace() as folder:
+        parts = isolation.run("split", data, folder=folder)
+        for part in parts:
+            part["data"] = Path(part["file"]).read_bytes()
+    numbers = [part["number"] for part in parts]
     # Printed numbers are used only if every page has one and none repeats.
     if None in numbers or len(set(numbers)) != len(numbers):
-        labels = [(index + 1, name) for index, (_, name) in enumerate(labels)]
+        for index, part in enumerate(parts):
+            part["number"] = index + 1
     stem = PurePosixPath(filename).stem
     return [
-        store_page(issue, number, name, part, filename=f"{stem}-{number:02d}.pdf")
-        for (number, name), part in zip(labels, parts, strict=True)
+        store_page(
+            issue,
+            part["number"],
+            part["name"],
+            part["data"],
+            filename=f"{stem}-{part['number']:02d}.pdf",
+        )
+        for part in parts
     ]
 
 
@@ -76,28 +82,35 @@ def page_name_from_articles(issue, number):
 
 
 def render_images(page):
-    """(renditions, (width, height) in points, PageText) of a page's PDF; files stored."""
+    """(renditions, (width, height) in points, page text, its layout_digest()) of a page's PDF,
+    rendered in a child process (isolation.py); the image files are stored."""
     with page.pdf.open("rb") as file:
         data = file.read()
-    document = pdf.open_document(data)
     stem = PurePosixPath(page.pdf.name).stem
     sizes = {}
-    try:
-        width, height = document[0].get_size()
-        image = pdf.render(document, 0, PAGE_WIDTHS[-1])
-        for target in PAGE_WIDTHS:
-            size = (target, max(1, round(image.height * target / image.width)))
-            resized = image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
-            entry = sizes[str(target)] = {"height": size[1]}
-            entry["webp"] = save_image(resized, f"{stem}-{target}.webp", folder=FOLDER)
-            entry["jpeg"] = save_image(resized, f"{stem}-{target}.jpg", folder=FOLDER)
-        text = pdf.read_text(document, 0)
-    except BaseException:
-        delete_files(rendition_paths({"sizes": sizes}))
-        raise
-    finally:
-        document.close()
-    return {"source": page.pdf.name, "sizes": sizes}, (width, height), text
+    with isolation.workspace() as folder:
+        made = isolation.run("render", data, folder=folder, widths=list(PAGE_WIDTHS))
+        try:
+            for width, entry in made["images"].items():
+                sizes[width] = {"height": entry["height"]}
+                for kind, suffix in (("webp", "webp"), ("jpeg", "jpg")):
+                    content = ContentFile(Path(entry[kind]).read_bytes())
+                    sizes[width][kind] = default_storage.save(
+                        f"{FOLDER}/{stem}-{width}.{suffix}", content
+                    )
+        except BaseException:
+            delete_files(rendition_paths({"sizes": sizes}))
+            raise
+    renditions = {"source": page.pdf.name, "sizes": sizes}
+    size = (made["width"], made["height"])
+    return renditions, size, made["text"], layout_digest(made["text"])
+
+
+def layout_digest(text):
+    """What the page prints and where, as a digest: the same for a PDF exported again (new
+    timestamps, new ids), different once anything on the page moved or changed."""
+    lines = [[round(value, 4) for value in line] for line in text["lines"]]
+    return hashlib.sha256(json.dumps([text["text"], lines]).encode()).hexdigest()
 
 
 def record_images(page_pk, renditions, size):

@@ -10,6 +10,7 @@ articles' zones are links (a draft's zone is not there at all). Every page costs
 same few queries however many 版, zones or issues there are.
 """
 
+import re
 from datetime import date, timedelta
 
 from django.db.models import Max, Min, Q
@@ -21,6 +22,8 @@ from django.views.generic import TemplateView
 from articles import page_cache
 from articles.models import Article, Issue, PageZone, PrintPage
 from articles.views import LIST_FIELDS, calendar_weeks, parse_iso_date
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def public_issues():
@@ -63,6 +66,9 @@ class EpaperDateView(TemplateView):
         exact = "date" in kwargs
         value = kwargs["date"] if exact else request.GET.get("date", "").strip()
         try:
+            # Only 2022-12-20: fromisoformat() alone also takes 20221220 and 2022-W51-2.
+            if not ISO_DATE.fullmatch(value):
+                raise ValueError(value)
             wanted = date.fromisoformat(value)
         except ValueError:
             return self.render_to_response(
@@ -92,6 +98,13 @@ class EpaperPageView(TemplateView):
 
     template_name = "articles/epaper_page.html"
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        canonical = self.page.get_absolute_url()
+        if request.path != canonical:  # /epaper/2022-12-20/01/: one address per 版
+            return redirect(canonical, permanent=True)
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         issue_date = parse_iso_date(self.kwargs["date"])
@@ -104,7 +117,7 @@ class EpaperPageView(TemplateView):
         page = next((p for p in pages if p.number == self.kwargs["number"]), None)
         if page is None:
             raise Http404("这一天没有这个版")
-        issue = page.issue
+        self.page, issue = page, page.issue
         index = pages.index(page)
         published = Article.objects.published()
         zones = list(

@@ -49,8 +49,9 @@ def _key(text):
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def find_headline(text, page_text, title):
-    """[left, top, right, bottom] of the title printed on the page, or None."""
+def find_headline(page_text, title):
+    """[left, top, right, bottom] of the title printed on the page (pdf.read_text()), or None."""
+    text = page_text["text"]
     key = _key(title)
     keys = [key] if len(key) >= 2 else []
     if len(key) > 12:
@@ -59,14 +60,14 @@ def find_headline(text, page_text, title):
     for candidate in keys:
         start = text.find(candidate)
         while start != -1:
-            glyphs = page_text.glyphs[start : start + len(candidate)]
-            size = statistics.fmean(glyph.size for glyph in glyphs)
+            glyphs = page_text["glyphs"][start : start + len(candidate)]
+            size = statistics.fmean(glyph[5] for glyph in glyphs)
             if best is None or size > best[0]:
                 box = [
-                    min(g.left for g in glyphs),
-                    min(g.top for g in glyphs),
-                    max(g.right for g in glyphs),
-                    max(g.bottom for g in glyphs),
+                    min(g[1] for g in glyphs),
+                    min(g[2] for g in glyphs),
+                    max(g[3] for g in glyphs),
+                    max(g[4] for g in glyphs),
                 ]
                 best = (size, box)
             start = text.find(candidate, start + 1)
@@ -91,13 +92,13 @@ def propose(page_text, articles):
     is its headline and the text it owns, down to the next headline under it. Text far from
     every headline (an advertisement, the page's own head) is nobody's.
     """
-    text = page_text.text
+    lines = page_text["lines"]
     heads = {}
     for article in articles:
-        box = find_headline(text, page_text, article.headline)
+        box = find_headline(page_text, article.headline)
         if box is not None:
             heads[article.pk] = box
-    heights = [line[3] - line[1] for line in page_text.lines if line[3] > line[1]]
+    heights = [line[3] - line[1] for line in lines if line[3] > line[1]]
     line_height = statistics.median(heights) if heights else 0.01
     # A story ends where the next headline under it begins.
     limits = {
@@ -114,7 +115,7 @@ def propose(page_text, articles):
         for pk, head in heads.items()
     }
     owned = {pk: list(head) for pk, head in heads.items()}
-    for line in page_text.lines:
+    for line in lines:
         owner = _owner(line, heads, limits, line_height)
         if owner is not None:
             box = owned[owner]
@@ -163,11 +164,12 @@ def _padded(box):
 
 
 @transaction.atomic
-def store_proposals(page, page_text):
-    """Propose zones for the page's current PDF, once: editors' zones are never replaced, and
-    a proposal an editor deleted is not made again for the same PDF."""
+def store_proposals(page, page_text, digest):
+    """Propose zones for the page's current PDF, once (`digest`: rendering.layout_digest() of
+    its text): editors' zones are never replaced, and a proposal an editor deleted is not made
+    again for the same page, however often it is exported and uploaded."""
     page = PrintPage.objects.select_for_update().get(pk=page.pk)
-    if page.zones_proposed_from == page.pdf.name:
+    if page.zones_proposed_from == digest:
         return 0
     drawn = set(page.zones.filter(proposed=False).values_list("article_id", flat=True))
     articles = Article.objects.filter(issue_id=page.issue_id).only("pk", "headline")
@@ -186,7 +188,7 @@ def store_proposals(page, page_text):
         PageZone(page=page, article_id=pk, rects=rects, proposed=True)
         for pk, rects in proposals.items()
     )
-    page.zones_proposed_from = page.pdf.name
+    page.zones_proposed_from = digest
     page.zones_version += 1
     page.save(update_fields=["zones_proposed_from", "zones_version"])
     content_changed(
@@ -238,22 +240,28 @@ def _clean_rects(rects):
         raise ValidationError(f"一个区域最多由 {MAX_RECTS} 个矩形组成。")
     cleaned = []
     for rect in rects:
-        if (
-            not isinstance(rect, list)
-            or len(rect) != 4
-            or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                for v in rect
-            )
-        ):
+        if not isinstance(rect, list) or len(rect) != 4:
             raise ValidationError("区域的坐标格式不对。")
-        x, y, w, h = rect
+        x, y, w, h = (_coordinate(v) for v in rect)
         if w < MIN_SIDE or h < MIN_SIDE:
             raise ValidationError("区域太小,请拖出更大的矩形。")
         if x < 0 or y < 0 or x + w > 1.0001 or y + h > 1.0001:
             raise ValidationError("区域超出了版面范围。")
         cleaned.append([round(v, 5) for v in (x, y, min(w, 1 - x), min(h, 1 - y))])
     return cleaned
+
+
+def _coordinate(value):
+    """A finite number as a float; a ValidationError for anything else (a 400-digit integer
+    included: it has no float)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if math.isfinite(number):
+            return number
+    raise ValidationError("区域的坐标格式不对。")
 
 
 @transaction.atomic
