@@ -24,8 +24,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from io import BytesIO
 from pathlib import Path
 
 import psycopg
@@ -435,22 +437,23 @@ def test_an_issue_imported_in_the_admin_is_run_by_the_worker_and_public_on_both_
 
 
 def multipart(fields, files):
-    """A multipart/form-data body: (body, content type) for form fields and {name: (filename,
-    bytes)} files."""
-    boundary = secrets.token_hex(16)
-    parts = []
+    """A multipart/form-data body and its content type: form fields, and files as
+    {name: (filename, bytes, content type)}."""
+    boundary = uuid.uuid4().hex
+    body = BytesIO()
     for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        body.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
         )
-    for name, (filename, data) in files.items():
-        head = (
+        body.write(f"{value}\r\n".encode())
+    for name, (filename, content, kind) in files.items():
+        body.write(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+            f'filename="{filename}"\r\nContent-Type: {kind}\r\n\r\n'.encode()
         )
-        parts.append(head.encode() + data + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+        body.write(content + b"\r\n")
+    body.write(f"--{boundary}--\r\n".encode())
+    return body.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 def test_an_epaper_uploaded_in_the_admin_is_rendered_by_the_worker_and_zoned_on_both_workers(
@@ -472,7 +475,9 @@ def test_an_epaper_uploaded_in_the_admin_is_rendered_by_the_worker_and_zoned_on_
         [("第01版:要闻", [(lead, 40, 100, 28), (HEADLINE, 40, 600, 20)]), ("第02版:经济", [])]
     )
     editor.request("/admin/articles/printpage/upload-issue/")  # the CSRF cookie
-    body, content_type = multipart({"issue": issue_pk}, {"pdf_file": ("issue.pdf", data)})
+    body, content_type = multipart(
+        {"issue": issue_pk}, {"pdf_file": ("issue.pdf", data, "application/pdf")}
+    )
     status, _, headers = editor.request(
         "/admin/articles/printpage/upload-issue/", body=body, content_type=content_type
     )

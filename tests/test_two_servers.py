@@ -17,7 +17,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from io import BytesIO
 from pathlib import Path
 
@@ -27,7 +26,15 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SEED, SEED_DATE
-from tests.test_stack import Browser, free_port, get, production_env, stop_process
+from tests.test_epaper import make_pdf
+from tests.test_stack import (
+    Browser,
+    free_port,
+    get,
+    multipart,
+    production_env,
+    stop_process,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -180,24 +187,6 @@ def cluster(tmp_path_factory):
             cluster.stop(name)
 
 
-def multipart(fields, files):
-    boundary = uuid.uuid4().hex
-    body = BytesIO()
-    for name, value in fields.items():
-        body.write(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-        )
-        body.write(f"{value}\r\n".encode())
-    for name, (filename, content, kind) in files.items():
-        body.write(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f'filename="{filename}"\r\nContent-Type: {kind}\r\n\r\n'.encode()
-        )
-        body.write(content + b"\r\n")
-    body.write(f"--{boundary}--\r\n".encode())
-    return body.getvalue(), f"multipart/form-data; boundary={boundary}"
-
-
 def upload_photo(browser, article_pk, image_bytes):
     browser.request("/admin/articles/photo/add/")  # the CSRF cookie
     fields = {
@@ -269,6 +258,44 @@ def test_a_photo_uploaded_through_one_server_is_served_with_its_renditions_by_th
     # Neither server kept the file on its own disk: the bucket is the only copy.
     for name in ("a", "b"):
         assert not any((cluster.tmp / f"media-{name}").rglob("*.jpg"))
+
+
+def test_an_epaper_page_uploaded_through_one_server_is_served_from_the_bucket_by_the_other(
+    cluster,
+):
+    pk, _ = article(cluster, HEADLINE)
+    issue = cluster.manage(
+        "shell",
+        "-v0",
+        "-c",
+        f"from articles.models import Issue; print(Issue.objects.get(date='{SEED_DATE}').pk)",
+    ).strip()
+    editor = cluster.editors["a"]
+    editor.request("/admin/articles/printpage/add/")  # the CSRF cookie
+    body, kind = multipart(
+        {"issue": issue, "number": 3, "name": "科技"},
+        {"pdf": ("page.pdf", make_pdf([("第03版", [(HEADLINE, 40, 100, 28)])]), "application/pdf")},
+    )
+    status, _, _ = editor.request("/admin/articles/printpage/add/", body=body, content_type=kind)
+    assert status == 302, status
+    url = f"/epaper/{SEED_DATE}/3/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status, page, _ = get(cluster.ports["b"], url)
+        if status == 200 and f'id="zone-{pk}"' in page:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the worker did not render the 版")
+    images = set(re.findall(r'(http://127\.0\.0\.1:\d+/newsroom-media/[^"\s,]+)', page))
+    assert any(".webp" in image for image in images) and any(".pdf" in image for image in images)
+    for image in images:
+        with urllib.request.urlopen(image, timeout=10) as response:
+            assert response.status == 200
+            if image.endswith((".jpg", ".webp")):
+                assert Image.open(BytesIO(response.read())).width in {240, 480, 800, 1200, 2000}
+    for name in ("a", "b"):
+        assert not any((cluster.tmp / f"media-{name}").rglob("*.pdf"))
 
 
 def test_an_editor_signs_in_and_works_through_nginx_like_a_browser(cluster):
