@@ -248,7 +248,14 @@ def test_a_page_number_is_used_once_per_issue(editor, issue, committed):
 
 def test_a_whole_issue_pdf_is_split_into_pages_by_their_printed_numbers(editor, issue, committed):
     _, client = editor
-    data = make_pdf([("第03版:经济", []), ("第01版:要闻", []), ("第02版 · 乡村振兴", [])])
+    # Each header is followed at once by a headline: the 版 name stops at the line's end.
+    data = make_pdf(
+        [
+            ("第03版:经济", [("我市投资延续高增态势", 40, 60, 28)]),
+            ("第01版:要闻", [("全市供暖工作全面启动", 40, 60, 28)]),
+            ("第02版 · 乡村振兴", []),
+        ]
+    )
     with committed():
         response = client.post(
             reverse("admin:articles_printpage_upload_issue"),

@@ -459,7 +459,9 @@ def multipart(fields, files):
 def test_an_epaper_uploaded_in_the_admin_is_rendered_by_the_worker_and_zoned_on_both_workers(
     stack,
 ):
-    lead = "我市多措并举深入开展乡村振兴工作"
+    # The lead was withdrawn by an earlier test: printed on the page, but never a link.
+    withdrawn, withdrawn_pk = HEADLINE, article_pk(stack, HEADLINE)
+    lead = "我市工业生产持续向好"
     lead_pk = article_pk(stack, lead)
     output = stack.manage("create_staff", "版面编辑", "--role", "编辑")
     password = re.search(r"密码[^:]*:(\S+)", output)[1]
@@ -472,7 +474,7 @@ def test_an_epaper_uploaded_in_the_admin_is_rendered_by_the_worker_and_zoned_on_
         f"from articles.models import Issue; print(Issue.objects.get(date='{SEED_DATE}').pk)",
     ).strip()
     data = make_pdf(
-        [("第01版:要闻", [(lead, 40, 100, 28), (HEADLINE, 40, 600, 20)]), ("第02版:经济", [])]
+        [("第01版:要闻", [(lead, 40, 100, 28), (withdrawn, 40, 600, 20)]), ("第02版:经济", [])]
     )
     editor.request("/admin/articles/printpage/upload-issue/")  # the CSRF cookie
     body, content_type = multipart(
@@ -494,6 +496,8 @@ def test_an_epaper_uploaded_in_the_admin_is_rendered_by_the_worker_and_zoned_on_
         raise AssertionError((status, page[:500]))
     results = many(stack.port, page_url)
     assert all(status == 200 and f'id="zone-{lead_pk}"' in body for status, body, _ in results)
+    assert all(f"zone-{withdrawn_pk}" not in body for _, body, _ in results)
+    assert all("第01版 要闻" in body and "要闻我市" not in body for _, body, _ in results)
     assert len(workers_that_served(stack, page_url, 200)) == 2
 
     # The editor takes the lead's zone off the page: both workers stop linking it at once.

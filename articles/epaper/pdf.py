@@ -117,11 +117,25 @@ def split(data, folder):
                     part.save(file)
             finally:
                 part.close()
-            number, name = printed_page_label(read_text(source, index)["text"])
+            number, name = printed_page_label(header_text(source, index))
             parts.append({"file": str(path), "number": number, "name": name})
         return parts
     finally:
         source.close()
+
+
+def header_text(document, index):
+    """The start of a page's text as PDFium reads it, line breaks kept (so a header's 版 name
+    does not run into the headline under it)."""
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range(0, min(200, textpage.count_chars()))
+        finally:
+            textpage.close()
+    finally:
+        page.close()
 
 
 PAGE_MARKER = re.compile(r"第\s*0*(\d{1,3})\s*版\s*[::·•\-—]?\s*([\u4e00-\u9fff]{2,8})?")
