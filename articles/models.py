@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -740,9 +740,14 @@ class PrintPage(models.Model):
         name = f" {self.name}" if self.name else ""
         return f"{self.issue.date:%Y年%m月%d日} 第{self.number:02d}版{name}"
 
+    @transaction.atomic
     def save(self, *args, **kwargs):
+        # Locked: two replacements at once must each see the file the other replaced.
         stored = (
-            PrintPage.objects.filter(pk=self.pk).values("pdf", "renditions").first()
+            PrintPage.objects.select_for_update()
+            .filter(pk=self.pk)
+            .values("pdf", "renditions")
+            .first()
             if self.pk
             else None
         )

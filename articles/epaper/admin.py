@@ -40,9 +40,11 @@ class PrintPageAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("zones")
 
-    @admin.display(description="版面图片", boolean=True)
+    @admin.display(description="版面图片")
     def rendered(self, page):
-        return not page.needs_rendering()
+        if page.render_error:
+            return "出错(见详情)"
+        return "生成中" if page.needs_rendering() else "已生成"
 
     @admin.display(description="区域")
     def zone_count(self, page):

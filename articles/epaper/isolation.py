@@ -7,15 +7,22 @@ draw within NEWSROOM_EPAPER_SECONDS, or one that needs more than NEWSROOM_EPAPER
 
 import json
 import logging
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 logger = logging.getLogger(__name__)
+
+_one_at_a_time = threading.BoundedSemaphore(1)
+# How a child dies at its limits: SIGKILL (the timeout), SIGXCPU (CPU seconds), and SIGABRT or
+# SIGSEGV when PDFium cannot allocate under the memory limit (it aborts, it raises nothing).
+OUT_OF_LIMITS = {signal.SIGKILL, signal.SIGXCPU, signal.SIGABRT, signal.SIGSEGV}
 
 
 def max_bytes():
@@ -45,9 +52,20 @@ def run(operation, data, **options):
         "memory_bytes": settings.NEWSROOM_EPAPER_MEMORY_MB * 1024 * 1024,
         "cpu_seconds": seconds,
     }
+    # One child at a time per process, so a machine's worst case is its processes times the
+    # memory limit, not its threads too.
+    if not _one_at_a_time.acquire(timeout=seconds):
+        raise ValidationError("正在处理其他 PDF,请稍后再试。")
+    try:
+        return _run(operation, data, options | limits, seconds)
+    finally:
+        _one_at_a_time.release()
+
+
+def _run(operation, data, options, seconds):
     try:
         child = subprocess.run(
-            [sys.executable, "-m", "articles.epaper.pdf", operation, json.dumps(options | limits)],
+            [sys.executable, "-m", "articles.epaper.pdf", operation, json.dumps(options)],
             input=data,
             capture_output=True,
             cwd=settings.BASE_DIR,
@@ -66,7 +84,8 @@ def run(operation, data, **options):
         return answer["result"]
     if "refused" in answer:
         raise ValidationError(answer["refused"])
-    if answer.get("too_big") or child.returncode in (-9, -24):  # SIGKILL, SIGXCPU
+    if answer.get("too_big") or -child.returncode in OUT_OF_LIMITS:
+        logger.warning("PDF %s over the limits (exit %s)", operation, child.returncode)
         raise ValidationError("PDF 太复杂,处理所需的内存或时间超过了限制,请简化后重新导出。")
     logger.error("PDF %s failed (exit %s): %s", operation, child.returncode, child.stderr[-2000:])
     raise ValidationError("无法处理这个 PDF(文件可能已损坏),请重新导出后再上传。")

@@ -225,6 +225,8 @@ def clean_payload(payload, page):
         article = zone.get("article")
         if not isinstance(article, int) or isinstance(article, bool):
             raise ValidationError("有区域没有选择稿件,请为每个区域选择稿件。")
+        if not 0 < article < 2**63:
+            raise ValidationError("稿件编号不对。")
         if article not in issue_articles:
             raise ValidationError(f"稿件 {article} 不属于本期,不能放在这个版上。")
         if article in cleaned:
