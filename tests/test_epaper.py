@@ -221,6 +221,14 @@ def test_a_pdf_that_draws_forever_is_refused_within_the_time_limit(editor, issue
     assert not PrintPage.objects.exists()
 
 
+def test_a_pdf_that_needs_too_much_memory_is_refused_as_too_complex(editor, issue, settings):
+    # PDFium aborts when it cannot allocate: the editor is told why, not "damaged".
+    settings.NEWSROOM_EPAPER_MEMORY_MB = 400
+    _, client = editor
+    response = add_page(client, issue, nested_forms_pdf(20, 6))
+    assert "PDF 太复杂" in " ".join(response.context["adminform"].form.errors["pdf"])
+
+
 def test_pdfs_checked_at_once_in_several_threads_all_get_answers(issue):
     # PDFium is not thread-safe; web workers run threads. Each check runs in its own process.
     data = make_pdf()
