@@ -27,6 +27,9 @@ class ArticlePreviewView(ArticleDetailView):
     def get_queryset(self):
         return Article.objects.published_or(self.kwargs["pk"])
 
+    def previewing(self):
+        return self.kwargs["pk"]
+
     def get(self, request, *args, **kwargs):
         article = self.get_article()
         response = self.render_to_response(self.get_context_data(article=article, preview=True))

@@ -177,8 +177,10 @@ def declare_article_page(article, neighbours, more_from_section):
         # Its previous and next article: which they are, and their headlines.
         tags.append(page_cache.issue_tag(article.issue_id))
         tags += [page_cache.article_tag(n["pk"]) for n in neighbours if n]
-    if article.section_id:
-        tags.append(page_cache.section_tag(article.section_id))
+    # Not its column's tag: a column of thousands would re-render every one of its article
+    # pages at each publication. The five latest it shows are declared one by one below (a
+    # change to any of them, a withdrawal above all, re-renders the page); a story published
+    # since joins 更多 when the page is next rendered.
     tags += [page_cache.person_tag(person.pk) for person in article.display.people()]
     tags += [page_cache.tag_tag(tag.pk) for tag in article.display.tags]
     page_cache.depends_on(*tags)
@@ -213,6 +215,10 @@ class ArticleDetailView(TemplateView):
         """The articles this page may show: readers see published ones only."""
         return Article.objects.published()
 
+    def previewing(self):
+        """The article shown whatever its state (a preview), or None."""
+        return None
+
     def get_article(self):
         if self.kwargs["pk"] > MAX_PK:
             raise Http404("没有这篇稿件")
@@ -234,7 +240,7 @@ class ArticleDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = context["article"]
-        previous, following, more = self.get_queryset().around(article)
+        previous, following, more = Article.objects.around(article, also=self.previewing())
         declare_article_page(article, [previous, following], more)
         context.update(
             photos=article.display.photos_with_credits(article.photos.all()),

@@ -170,6 +170,9 @@ def main():
     rebuild = Path(ROOT / "articles" / "management" / "commands" / "rebuild_search_index.py")
     if rebuild.exists():
         call_command("rebuild_search_index", verbosity=1)
+    # Bulk inserts bypass the writers that store what the article page shows (bylines,
+    # tags, zones): store it as every writer does, or pages measure a fallback nobody runs.
+    call_command("refresh_article_display", verbosity=1)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Bulk inserts and the index rebuild leave dead rows and a long GIN pending list.

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/traffic_mix.py                 # 100,000 articles, 30 s
     .venv/bin/python bench/traffic_mix.py --articles 10000 --duration 10
+    .venv/bin/python bench/traffic_mix.py --warm 0          # from a cold cache, no warm_cache
 
 On PostgreSQL (database newsroom_bench, seeded by bench/seed_data.py when short) with Redis
 as the shared cache (db 13, emptied first), gunicorn with two workers through bin/entrypoint,
@@ -223,6 +224,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="after emptying the cache, run warm_cache --articles N as a deploy does (0: cold)",
+    )
     options = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk: apt-get install wrk (bench/serve_bench.sh installs it)")
@@ -294,6 +302,11 @@ def main():
         wait_until_up(base)
         ceiling = requests_per_second(wrk(base, "/bench/ceiling/", options.duration))
         run("redis-cli", "-n", "13", "flushdb", capture_output=True)  # every page starts cold
+        warmed = time.monotonic()
+        if options.warm:
+            # What a deploy runs once its servers are up (README, Production).
+            run(PYTHON, "manage.py", "warm_cache", "--articles", str(options.warm), env=env)
+        warmed = time.monotonic() - warmed
         desk = subprocess.Popen(
             [PYTHON, "manage.py", "shell", "-v0", "-c", DESK.format(duration=options.duration)],
             cwd=ROOT,
@@ -333,6 +346,11 @@ def main():
     print(
         f"{options.articles:,} articles on PostgreSQL, Redis shared cache, 2 gunicorn workers, "
         f"{CONNECTIONS} connections, {options.duration} s each"
+    )
+    print(
+        f"before the run:       warm_cache --articles {options.warm} ({warmed:.0f} s)"
+        if options.warm
+        else "before the run:       nothing (a cold cache; --warm 0)"
     )
     print(f"ceiling view:         {ceiling:8.1f} req/s")
     print(f"traffic mix:          {total:8.1f} req/s = {total / ceiling:.1%} of the ceiling")

@@ -119,6 +119,29 @@ def test_publishing_refreshes_the_lists_it_joins_and_leaves_other_articles(
     assert cache_state(client, unrelated) == "hit"
 
 
+def test_a_columns_other_article_pages_stay_cached_at_a_publication_but_not_a_withdrawal(
+    client, paper, committed, editor
+):
+    """An article page lists its column's five latest (更多): a story published there joins
+    the list when the page is next rendered, but one withdrawn leaves it at once."""
+    with committed():
+        older = make_article(headline="同栏目旧稿", section=paper["section"], issue=make_issue())
+        draft = make_article(
+            headline="同栏目新稿", section=paper["section"], issue=make_issue(), status="draft"
+        )
+    url = older.get_absolute_url()
+    warm(client, [url])
+    assert paper["a"].headline in client.get(url).content.decode()  # in 更多
+    with committed():
+        workflow.publish(draft, editor[0])
+    assert cache_state(client, url) == "hit"
+    with committed():
+        workflow.withdraw(Article.objects.get(pk=paper["a"].pk), editor[0], "核实有误")
+    response = client.get(url)
+    assert response["X-Page-Cache"] != "hit"
+    assert paper["a"].headline not in response.content.decode()
+
+
 def test_withdrawing_takes_the_article_off_every_page_at_once(client, paper, committed, editor):
     pages = pages_of(paper)
     unrelated = paper["b"].get_absolute_url()
