@@ -238,18 +238,26 @@ def article(cluster, headline):
     return int(pk), url
 
 
+def page_once(cluster, url, ready, seconds=60):
+    """Server b's page at `url` once `ready(page)`: what the task worker makes takes a moment."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status, page, _ = get(cluster.ports["b"], url)
+        if status == 200 and ready(page):
+            return page
+        time.sleep(0.5)
+    raise AssertionError(f"{url} never showed what the task worker makes")
+
+
+def bucket_urls(page):
+    return set(re.findall(r'(http://127\.0\.0\.1:\d+/newsroom-media/[^"\s,]+)', page))
+
+
 def test_a_photo_uploaded_through_one_server_is_served_with_its_renditions_by_the_other(cluster):
     pk, url = article(cluster, HEADLINE)
     assert upload_photo(cluster.editors["a"], pk, jpeg((2400, 1600))) == 302
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        page = get(cluster.ports["b"], url)[1]
-        if "-480" in page and ".webp" in page:
-            break
-        time.sleep(0.5)
-    else:
-        raise AssertionError("the worker made no renditions")
-    images = set(re.findall(r'(http://127\.0\.0\.1:\d+/newsroom-media/[^"\s,]+)', page))
+    page = page_once(cluster, url, lambda page: "-480" in page and ".webp" in page)
+    images = bucket_urls(page)
     assert any(".webp" in image for image in images) and any(".jpg" in image for image in images)
     for image in images:
         with urllib.request.urlopen(image, timeout=10) as response:
@@ -279,15 +287,8 @@ def test_an_epaper_page_uploaded_through_one_server_is_served_from_the_bucket_by
     status, _, _ = editor.request("/admin/articles/printpage/add/", body=body, content_type=kind)
     assert status == 302, status
     url = f"/epaper/{SEED_DATE}/3/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        status, page, _ = get(cluster.ports["b"], url)
-        if status == 200 and f'id="zone-{pk}"' in page:
-            break
-        time.sleep(0.5)
-    else:
-        raise AssertionError("the worker did not render the 版")
-    images = set(re.findall(r'(http://127\.0\.0\.1:\d+/newsroom-media/[^"\s,]+)', page))
+    page = page_once(cluster, url, lambda page: f'id="zone-{pk}"' in page)
+    images = bucket_urls(page)
     assert any(".webp" in image for image in images) and any(".pdf" in image for image in images)
     for image in images:
         with urllib.request.urlopen(image, timeout=10) as response:
