@@ -176,6 +176,8 @@ class Display:
             for pk, credits in data["photo_credits"].items()
         }
         self.tags = [StoredTag(t["pk"], t["name"], t["slug"]) for t in data["tags"]]
+        # Every photo has its entry (credited or not): with none, the page asks for no photos.
+        self.has_photos = bool(data["photo_credits"])
         # Stored before the e-paper existed: no zones then (refresh_article_display adds them).
         self.zones = data.get("zones", [])
 

@@ -22,7 +22,8 @@ def _person(credit, request):
 def news_article_json_ld(article, request):
     """NewsArticle for one article: writers as authors, photographers as contributors.
 
-    Reads the article's `display` (articles/display.py) for its people and tags."""
+    Reads the article's `display` (articles/display.py) for its people and tags, and its
+    `photo_list` (the article page's photos, fetched only when it has some)."""
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -46,13 +47,13 @@ def news_article_json_ld(article, request):
         data["editor"] = editors
     photographers = [
         _person(credit, request)
-        for photo in article.photos.all()
+        for photo in article.photo_list
         for credit in article.display.photo_credits(photo)
     ]
     if photographers:
         data["contributor"] = photographers
     # A rendition at most 1600 px wide, not the original of up to 20 MB.
-    images = [request.build_absolute_uri(p.share_url()) for p in article.photos.all() if p.image]
+    images = [request.build_absolute_uri(p.share_url()) for p in article.photo_list if p.image]
     if images:
         data["image"] = images
     if article.section:

@@ -228,11 +228,12 @@ class ArticleDetailView(TemplateView):
             .defer(None)
             .defer("search_vector")  # and so load what the manager defers for the page
             .select_related("section", "issue")
-            .prefetch_related("photos")
         )
         article = get_object_or_404(queryset)
         # Bylines, photo credits and tags as stored with the article (articles/display.py).
         article.display = Display(article)
+        # Most articles have no photo: ask for photos only when the stored data lists some.
+        article.photo_list = list(article.photos.all()) if article.display.has_photos else []
         # Most articles are never corrected: ask for corrections only when there are some.
         article.correction_list = list(article.corrections.all()) if article.corrected_at else []
         return article
@@ -243,7 +244,7 @@ class ArticleDetailView(TemplateView):
         previous, following, more = Article.objects.around(article, also=self.previewing())
         declare_article_page(article, [previous, following], more)
         context.update(
-            photos=article.display.photos_with_credits(article.photos.all()),
+            photos=article.display.photos_with_credits(article.photo_list),
             previous_in_issue=previous,
             next_in_issue=following,
             more_from_section=more,

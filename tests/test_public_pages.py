@@ -489,3 +489,12 @@ def test_the_article_page_leads_with_its_first_photo(client, seed_issue):
 
 def test_the_front_page_has_no_empty_latest_block(client, seed_issue):
     assert "latest-heading" not in html_of(client, "/")  # every story is in today's issue
+
+
+def test_an_article_page_asks_for_photos_only_when_the_article_has_some(client):
+    plain, pictured = make_article(), make_article()
+    Photo.objects.create(article=pictured, caption="图为新建的5G基站。")
+    assert queries_for(client, plain.get_absolute_url()) == (
+        queries_for(client, pictured.get_absolute_url()) - 1
+    )
+    assert "图为新建的5G基站。" in client.get(pictured.get_absolute_url()).content.decode()
