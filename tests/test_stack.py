@@ -171,13 +171,7 @@ def stack(tmp_path_factory):
         )
         stack.start("worker", "worker", "--interval", "0.2")
         stack.manage("import_issue", str(SEED), "--date", SEED_DATE, "--publish", "-v0")
-        stack.article_url = stack.manage(
-            "shell",
-            "-v0",
-            "-c",
-            "from articles.models import Article; "
-            f"print(Article.objects.get(headline='{HEADLINE}').get_absolute_url())",
-        ).strip()
+        stack.article_url = url_of(stack, HEADLINE)
         yield stack
     finally:
         stack.stop()
@@ -322,13 +316,7 @@ def test_a_withdrawal_through_the_admin_is_true_on_both_workers_at_once(stack):
 
 def test_a_withdrawal_from_a_shell_process_is_true_on_both_workers(stack):
     headline = "我市多措并举深入开展乡村振兴工作"
-    url = stack.manage(
-        "shell",
-        "-v0",
-        "-c",
-        "from articles.models import Article; "
-        f"print(Article.objects.get(headline='{headline}').get_absolute_url())",
-    ).strip()
+    url = url_of(stack, headline)
     assert {status for status, _, _ in many(stack.port, url)} == {200}
     stack.manage(
         "shell",
