@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.tasks import task
 
-from articles import display, page_cache, search, warming
+from articles import article_page, display, page_cache, search, warming
 from articles.models import Article
 
 logger = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ def content_changed(
         given = display_data or {}
         display.store(given)
         display.refresh(ids - given.keys())
+        article_page.refresh(ids)  # from the display data just stored
     if reindex and ids:
         made = {document.pk: document for document in documents}
         search.write_documents(list(made.values()))

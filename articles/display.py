@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
-from django.urls import reverse
 
 from articles.bylines import BYLINE_ROLES
 from articles.models import Article, Credit, PageZone, Photo, PhotoCredit
@@ -58,23 +57,13 @@ class StoredTag:
     slug: str
 
 
-def _person_url(slug):
-    # One reverse() per process, then string work: an import stores thousands of these.
-    if "people" not in _URL_TEMPLATES:
-        _URL_TEMPLATES["people"] = reverse("people:detail", kwargs={"slug": "SLUG"})
-    return _URL_TEMPLATES["people"].replace("SLUG", slug)
-
-
-_URL_TEMPLATES = {}
-
-
 def _credit(credit):
     return {
         "role": credit.role,
         "label": credit.role_label,
         "person": credit.person_id,
         "name": credit.person.name,
-        "url": _person_url(credit.person.slug),
+        "url": credit.person.get_absolute_url(),
     }
 
 
@@ -137,16 +126,18 @@ def refresh(pks):
     store({article.pk: build(article) for article in articles})
 
 
-def store(data_by_pk):
-    """Write display data: {article pk: data}. One statement per thousand on PostgreSQL."""
+def store(data_by_pk, field="display_data"):
+    """Write stored JSON (display data, or the stored page: `field`) as {article pk: data}.
+    One statement per thousand on PostgreSQL."""
     items = sorted(data_by_pk.items())
     if not items:
         return
     if connection.vendor != "postgresql":
-        rows = [Article(pk=pk, display_data=data) for pk, data in items]
-        Article.objects.bulk_update(rows, ["display_data"], batch_size=500)
+        rows = [Article(pk=pk, **{field: data}) for pk, data in items]
+        Article.objects.bulk_update(rows, [field], batch_size=500)
         return
     table = Article._meta.db_table
+    column = Article._meta.get_field(field).column
     for start in range(0, len(items), 1000):
         chunk = items[start : start + 1000]
         values = ", ".join(["(%s, %s::jsonb)"] * len(chunk))
@@ -155,7 +146,7 @@ def store(data_by_pk):
         ]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} AS a SET display_data = v.data "  # noqa: S608 - our table name
+                f"UPDATE {table} AS a SET {column} = v.data "  # noqa: S608 - our own names
                 f"FROM (VALUES {values}) AS v(id, data) WHERE a.id = v.id::bigint",
                 params,
             )

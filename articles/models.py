@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from articles.body import plain_text, render_body
 from articles.bylines import BYLINE_ROLES
 from articles.images import PhotoImageField, delete_files_on_commit, rendition_paths
 from newsroom.dates import DateInRange
+from newsroom.links import link
 from newsroom.text import pinyin_slug, unique_slugs
 from people.models import Person
 
@@ -122,7 +123,7 @@ class Section(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:section_detail", kwargs={"slug": self.slug})
+        return link("articles:section_detail", slug=self.slug)
 
 
 # How a print issue is read: page by page, then in layout order.
@@ -162,73 +163,130 @@ class ArticleQuerySet(models.QuerySet):
 
         (previous, next): its neighbours in its issue's print order among the published
         articles (and article `also`, a preview), as dicts with pk, headline and url, or
-        None; and the `more` latest published articles of its column. Both come from one
-        query for the issue's articles (an issue holds tens of them) plus the column's
-        latest: cheaper to build and to run than window functions over the issue, which
-        sort it twice, and one query fewer than asking separately.
+        None; and the `more` latest published articles of its column, as ArticleLinks. Both
+        come from one query for the issue's articles (an issue holds tens of them) plus the
+        column's latest: cheaper to build and to run than window functions over the issue,
+        which sort it twice, and one query fewer than asking separately.
 
-        Written as SQL: UNION ALL, not OR, so each half uses its own index (an OR of the
-        two made PostgreSQL scan the whole archive, 85 ms at 100,000 articles); and the ORM
-        took longer to compile this union than the database to run it (measured: a third
-        of an uncached article page).
+        Written as SQL and read as tuples: UNION ALL, not OR, so each half uses its own index
+        (an OR of the two made PostgreSQL scan the whole archive, 85 ms at 100,000 articles);
+        the ORM took longer to compile this union than the database to run it, and making
+        model instances of an issue's rows cost more than the query (both measured).
         """
         table = Article._meta.db_table
-        columns = "id, slug, headline, status, published_at, issue_id, section_id"
-        columns += ", page_number, position"
+        columns = "id, slug, headline, published_at, section_id, page_number, position"
         published = "status = %s AND published_at <= %s"
         now = timezone.now()
         parts, params = [], []
         if article.issue_id:
             visible = f"({published} OR id = %s)" if also else published
-            parts.append(f"SELECT {columns} FROM {table} WHERE {visible} AND issue_id = %s")
+            parts.append(
+                f"SELECT 1 AS half, {columns} FROM {table} WHERE {visible} AND issue_id = %s"
+            )
             params += [Article.Status.PUBLISHED, now, *([also] if also else []), article.issue_id]
         if article.section_id:
             # The column's latest through IN: SQLite takes no ORDER BY inside a UNION's part.
             parts.append(
-                f"SELECT {columns} FROM {table} WHERE id IN (SELECT id FROM {table} "
+                f"SELECT 2 AS half, {columns} FROM {table} WHERE id IN (SELECT id FROM {table} "
                 f"WHERE {published} AND section_id = %s AND id <> %s "
                 "ORDER BY published_at DESC LIMIT %s)"
             )
             params += [Article.Status.PUBLISHED, now, article.section_id, article.pk, more]
         if not parts:
             return None, None, []
-        rows = Article.objects.raw(" UNION ALL ".join(parts), params)
-        rows = list({row.pk: row for row in rows}.values())  # in both halves: once
+        sql = " UNION ALL ".join(parts) + " ORDER BY half, published_at DESC, id DESC"
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
         siblings = sorted(
-            (row for row in rows if article.issue_id and row.issue_id == article.issue_id),
-            key=lambda row: (row.page_number is None, row.page_number or 0, row.position, row.pk),
+            (row for row in rows if row[0] == 1),
+            key=lambda row: (row[6] is None, row[6] or 0, row[7], row[1]),
         )
-        index = next((i for i, row in enumerate(siblings) if row.pk == article.pk), None)
+        index = next((i for i, row in enumerate(siblings) if row[1] == article.pk), None)
 
-        def link(position):
+        def neighbour(position):
             if not 0 <= position < len(siblings):
                 return None
-            row = siblings[position]
-            return {"pk": row.pk, "headline": row.headline, "url": row.get_absolute_url()}
+            _, pk, slug, headline, *_ = siblings[position]
+            return {"pk": pk, "headline": headline, "url": article_url(pk, slug)}
 
-        column = sorted(
-            (
-                row
-                for row in rows
-                if article.section_id
-                and row.section_id == article.section_id
-                and row.pk != article.pk
-                and row.status == Article.Status.PUBLISHED
-                and row.published_at <= now
-            ),
-            key=lambda row: row.published_at,
-            reverse=True,
-        )[:more]
+        published_at = Article._meta.get_field("published_at")
+        column = [
+            ArticleLink(pk, slug, headline, db_value(published_at, when, self.db), section_id)
+            for half, pk, slug, headline, when, section_id, *_ in rows
+            if half == 2
+        ]
         if index is None:
             return None, None, column
-        return link(index - 1), link(index + 1), column
+        return neighbour(index - 1), neighbour(index + 1), column
+
+
+@dataclass(frozen=True)
+class ArticleLink:
+    """An article as a list item shows it (articles_tags.article_item), from a plain query."""
+
+    pk: int
+    slug: str
+    headline: str
+    published_at: datetime.datetime
+    section_id: int | None
+    section = None  # lists of links are within one column, which the page names
+
+    def get_absolute_url(self):
+        return article_url(self.pk, self.slug)
+
+
+def article_url(pk, slug):
+    return link("articles:detail", pk=pk, slug=slug)
+
+
+def db_value(field, value, using="default"):
+    """A value read by a plain cursor as the ORM would return it (SQLite's datetimes are text)."""
+    connection = connections[using]
+    column = field.get_col(field.model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    for converter in converters:
+        value = converter(value, column, connection)
+    return value
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_queryset(self):
         # The search vector is large and only PostgreSQL reads it; never load it into Python.
         # The rendered body and the display data are for the article page alone, which asks.
-        return super().get_queryset().defer("search_vector", "body_html", "display_data")
+        return super().get_queryset().defer("search_vector", "body_html", "display_data", "page")
+
+    def stored_page(self, pk):
+        """The published article `pk` as its page reads it: a StoredArticle, or None.
+
+        One plain query on the primary key, no model instance: the page shows what was stored
+        in `page` when the article last changed (articles/article_page.py)."""
+        table = Article._meta.db_table
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, slug, issue_id, section_id, page FROM {table} "  # noqa: S608
+                "WHERE id = %s AND status = %s AND published_at <= %s",
+                [pk, Article.Status.PUBLISHED, timezone.now()],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        *fields, page = row
+        return StoredArticle(*fields, db_value(Article._meta.get_field("page"), page, self.db))
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """A published article as its public page needs it (ArticleManager.stored_page)."""
+
+    pk: int
+    slug: str
+    issue_id: int | None
+    section_id: int | None
+    page: dict
+
+    def get_absolute_url(self):
+        return article_url(self.pk, self.slug)
 
 
 class Article(models.Model):
@@ -278,6 +336,14 @@ class Article(models.Model):
         editable=False,
         encoder=UnicodeJSONEncoder,
         help_text="文章页显示的署名、图片署名和标签,随每次改动更新(articles/display.py)。",
+    )
+    page = models.JSONField(
+        "文章页",
+        default=dict,
+        blank=True,
+        editable=False,
+        encoder=UnicodeJSONEncoder,
+        help_text="文章页上这篇稿件本身的网页 HTML 和元数据,随每次改动生成(articles/article_page.py)。",
     )
     body_html = models.TextField(
         "正文(网页)",
@@ -398,7 +464,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return article_url(self.pk, self.slug)
 
     @property
     def is_scheduled(self):

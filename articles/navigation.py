@@ -1,6 +1,7 @@
 """The masthead's column navigation, cached because every page shows it."""
 
 from django.core.cache import cache
+from django.utils.html import format_html_join
 
 from articles.models import Section
 
@@ -20,3 +21,19 @@ def nav_sections(version):
         ]
         cache.set(key, sections, NAV_CACHE_SECONDS)
     return sections
+
+
+_rendered = {}
+
+
+def nav_items(version):
+    """The masthead's column links as HTML, rendered once per process for each list of
+    columns (every page shows them; a template loop over twenty columns was a tenth of a
+    page)."""
+    sections = tuple(nav_sections(version))
+    items = _rendered.get(sections)
+    if items is None:
+        items = format_html_join("", '<li><a href="{1}">{0}</a></li>', sections)
+        _rendered.clear()  # only the current columns are asked for again
+        _rendered[sections] = items
+    return items

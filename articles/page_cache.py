@@ -62,6 +62,7 @@ from articles.models import (
     Credit,
     PhotoCredit,
     Section,
+    db_value,
 )
 
 logger = logging.getLogger(__name__)
@@ -234,10 +235,9 @@ def _log_since(seen):
         rows = cursor.fetchall()
     if not rows:
         return None, []
-    converters = connection.ops.get_db_converters
     first = rows[0]
     state_values = [
-        _convert(converters, ContentState._meta.get_field(name), value)
+        db_value(ContentState._meta.get_field(name), value)
         for name, value in zip(
             ["generation", "changed_at", "next_due", "pruned_through"], first[:4], strict=True
         )
@@ -249,12 +249,6 @@ def _log_since(seen):
         if generation is not None
     ]
     return state_values, changes
-
-
-def _convert(converters, field, value):
-    for converter in converters(field.get_col(field.model._meta.db_table)):
-        value = converter(value, None, connection)
-    return value
 
 
 def _read_changes():

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from articles import article_page
 from articles.models import Article
 from articles.views import ArticleDetailView
 
@@ -32,7 +33,10 @@ class ArticlePreviewView(ArticleDetailView):
 
     def get(self, request, *args, **kwargs):
         article = self.get_article()
-        response = self.render_to_response(self.get_context_data(article=article, preview=True))
+        page = article_page.render(article)  # as it is now, never the stored one
+        response = self.render_to_response(
+            self.get_context_data(article=article, page=page, preview=True)
+        )
         add_never_cache_headers(response)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

@@ -11,20 +11,20 @@ from articles.models import Role
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def _person(credit, request):
+def _person(credit, absolute):
     return {
         "@type": "Person",
         "name": credit.person.name,
-        "url": request.build_absolute_uri(credit.person.get_absolute_url()),
+        "url": absolute(credit.person.get_absolute_url()),
     }
 
 
-def news_article_json_ld(article, request):
+def news_article_json_ld(article, absolute):
     """NewsArticle for one article: writers as authors, photographers as contributors.
 
     Reads the article's `display` (articles/display.py) for its people and tags, and its
-    `photo_list` (the article page's photos, fetched only when it has some)."""
-    url = request.build_absolute_uri(article.get_absolute_url())
+    `photo_list`. `absolute(url)` makes a site URL absolute (articles/article_page.py)."""
+    url = absolute(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -36,24 +36,24 @@ def news_article_json_ld(article, request):
         "datePublished": (article.published_at or article.updated_at).isoformat(),
         "dateModified": article.modified_at.isoformat(),
         "author": [
-            _person(credit, request)
+            _person(credit, absolute)
             for credit in article.display.credits
             if credit.role != Role.EDITOR
         ],
         "publisher": {"@type": "Organization", "name": settings.NEWSROOM_PAPER_NAME},
     }
-    editors = [_person(c, request) for c in article.display.credits if c.role == Role.EDITOR]
+    editors = [_person(c, absolute) for c in article.display.credits if c.role == Role.EDITOR]
     if editors:
         data["editor"] = editors
     photographers = [
-        _person(credit, request)
+        _person(credit, absolute)
         for photo in article.photo_list
         for credit in article.display.photo_credits(photo)
     ]
     if photographers:
         data["contributor"] = photographers
     # A rendition at most 1600 px wide, not the original of up to 20 MB.
-    images = [request.build_absolute_uri(p.share_url()) for p in article.photo_list if p.image]
+    images = [absolute(p.share_url()) for p in article.photo_list if p.image]
     if images:
         data["image"] = images
     if article.section:

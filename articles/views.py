@@ -18,11 +18,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.generic import ListView, TemplateView
 from taggit.models import Tag
 
-from articles import page_cache, search
-from articles.display import Display
+from articles import article_page, page_cache, search
 from articles.forms import SearchForm
 from articles.models import (
     Article,
@@ -33,7 +33,6 @@ from articles.models import (
     Section,
     people_with_published_work,
 )
-from articles.seo import news_article_json_ld
 from people.models import Person
 
 HOME_ISSUE_ARTICLES = 30
@@ -111,18 +110,16 @@ class HomeView(TemplateView):
             issue_articles = list(
                 Article.objects.published()
                 .select_related("section")
-                .only(*LIST_FIELDS, "kicker", "body", "display_data")
+                .only(*LIST_FIELDS)
                 .filter(issue=issue)
                 .in_print_order()[: HOME_ISSUE_ARTICLES + 1]
             )
         more_in_issue = len(issue_articles) > HOME_ISSUE_ARTICLES
         issue_articles = issue_articles[:HOME_ISSUE_ARTICLES]
         lead, rest = (issue_articles[0], issue_articles[1:]) if issue_articles else (None, [])
-        lead_display = lead_photo = None
-        if lead is not None:
-            # The lead story alone shows its byline and its photo (题图) with its credit.
-            lead_display = Display(lead)
-            lead_photo = lead.photos.exclude(image="").order_by("position", "pk").first()
+        # The lead story alone shows its photo (题图) with its credit, byline and summary: as
+        # stored with it (articles/article_page.py).
+        lead_teaser, lead_people = article_page.teaser(lead.pk) if lead else ("", [])
         shown = {article.pk for article in issue_articles}
         latest = [
             article
@@ -131,23 +128,19 @@ class HomeView(TemplateView):
             .only(*LIST_FIELDS)[:20]
             if article.pk not in shown
         ][:10]
-        # The day's 版, as thumbnails into the e-paper.
+        # The day's 版, as thumbnails into the e-paper (the issue has published work: its lead).
         epaper_pages = (
-            list(PrintPage.objects.public().filter(issue=issue).order_by("number"))
+            list(PrintPage.objects.filter(issue=issue).exclude(renditions={}).order_by("number"))
             if issue is not None
             else []
         )
         page_cache.depends_on(page_cache.LISTS, page_cache.EPAPER)
         page_cache.shows(issue_articles)
         page_cache.shows(latest)
-        if lead_display is not None:
-            page_cache.depends_on(*(page_cache.person_tag(p.pk) for p in lead_display.people()))
+        page_cache.depends_on(*(page_cache.person_tag(pk) for pk in lead_people))
         context.update(
             latest_issue=issue,
-            lead_article=lead,
-            lead_display=lead_display,
-            lead_photo=lead_photo,
-            lead_photo_credits=lead_display.photo_credits(lead_photo) if lead_photo else [],
+            lead_teaser=lead_teaser,
             issue_groups=group_by_section(rest),
             latest_articles=latest,
             more_in_issue=more_in_issue,
@@ -169,7 +162,7 @@ def withdrawn_response(request):
     return response
 
 
-def declare_article_page(article, neighbours, more_from_section):
+def declare_article_page(article, page, neighbours, more_from_section):
     """What an article page shows besides the article: its neighbours, its column's latest
     stories, the names in its credits and tags (page_cache)."""
     tags = [page_cache.article_tag(article.pk)]
@@ -181,8 +174,8 @@ def declare_article_page(article, neighbours, more_from_section):
     # pages at each publication. The five latest it shows are declared one by one below (a
     # change to any of them, a withdrawal above all, re-renders the page); a story published
     # since joins 更多 when the page is next rendered.
-    tags += [page_cache.person_tag(person.pk) for person in article.display.people()]
-    tags += [page_cache.tag_tag(tag.pk) for tag in article.display.tags]
+    tags += [page_cache.person_tag(pk) for pk in page["people"]]
+    tags += [page_cache.tag_tag(pk) for pk in page["tags"]]
     page_cache.depends_on(*tags)
     page_cache.shows(more_from_section)
 
@@ -196,20 +189,27 @@ def group_by_section(articles):
 
 
 class ArticleDetailView(TemplateView):
+    """An article for readers: its stored page (articles/article_page.py) and what stands
+    around it, from two plain queries."""
+
     template_name = "articles/article_detail.html"
 
     def get(self, request, *args, **kwargs):
-        try:
-            article = self.get_article()
-        except Http404:
-            if is_withdrawn(kwargs["pk"]):
+        pk = kwargs["pk"]
+        stored = Article.objects.stored_page(pk) if pk <= MAX_PK else None
+        if stored is None:
+            if is_withdrawn(pk):
                 return withdrawn_response(request)
-            raise
-        if article.slug != kwargs["slug"]:
-            return redirect(article, permanent=True)
+            raise Http404("没有这篇稿件")
+        if stored.slug != kwargs["slug"]:
+            return redirect(stored.get_absolute_url(), permanent=True)
+        page = stored.page
+        if not article_page.is_current(page):
+            # Stored before a deploy changed how pages look: rendered live until refreshed.
+            page = article_page.render(self.get_article())
         # Last-Modified and ETag come from the page cache middleware: they follow every change
         # the page shows, its neighbours and the navigation included.
-        return self.render_to_response(self.get_context_data(article=article))
+        return self.render_to_response(self.get_context_data(article=stored, page=page))
 
     def get_queryset(self):
         """The articles this page may show: readers see published ones only."""
@@ -220,36 +220,26 @@ class ArticleDetailView(TemplateView):
         return None
 
     def get_article(self):
+        """The article with everything its page shows, as article_page.render() reads it."""
         if self.kwargs["pk"] > MAX_PK:
             raise Http404("没有这篇稿件")
-        queryset = (
-            self.get_queryset()
-            .filter(pk=self.kwargs["pk"])
-            .defer(None)
-            .defer("search_vector")  # and so load what the manager defers for the page
-            .select_related("section", "issue")
-        )
-        article = get_object_or_404(queryset)
-        # Bylines, photo credits and tags as stored with the article (articles/display.py).
-        article.display = Display(article)
-        # Most articles have no photo: ask for photos only when the stored data lists some.
-        article.photo_list = list(article.photos.all()) if article.display.has_photos else []
-        # Most articles are never corrected: ask for corrections only when there are some.
-        article.correction_list = list(article.corrections.all()) if article.corrected_at else []
-        return article
+        found = article_page.load([self.kwargs["pk"]], self.get_queryset())
+        if not found:
+            raise Http404("没有这篇稿件")
+        return found[0]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        article = context["article"]
+        article, page = context["article"], context["page"]
         previous, following, more = Article.objects.around(article, also=self.previewing())
-        declare_article_page(article, [previous, following], more)
+        declare_article_page(article, page, [previous, following], more)
+        request = self.request
         context.update(
-            photos=article.display.photos_with_credits(article.photo_list),
+            head=article_page.head_html(page, f"{request.scheme}://{request.get_host()}"),
+            article_html=mark_safe(page["article"]),  # noqa: S308 - rendered escaped when stored
             previous_in_issue=previous,
             next_in_issue=following,
             more_from_section=more,
-            json_ld=news_article_json_ld(article, self.request),
-            canonical_url=self.request.build_absolute_uri(article.get_absolute_url()),
         )
         return context
 

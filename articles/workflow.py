@@ -110,14 +110,15 @@ def save_edit(article, user):
 def add_corrections(article, corrections, user):
     """更正 appended to a published article: dated, signed, recorded, and shown under it."""
     now = timezone.now()
+    if corrections:
+        # First: saving a correction re-renders the stored page, whose modified time is this.
+        Article.objects.filter(pk=article.pk).update(corrected_at=now)
     for correction in corrections:
         correction.article = article
         correction.created_by = user
         correction.created_at = now
         correction.save()
         record(article, ArticleEvent.Action.CORRECTED, user, correction.text)
-    if corrections:
-        Article.objects.filter(pk=article.pk).update(corrected_at=now)
 
 
 def missing_byline(article):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from newsroom.links import link
 from newsroom.text import pinyin_sort_key, unique_slugs
 
 
@@ -44,4 +44,4 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("people:detail", kwargs={"slug": self.slug})
+        return link("people:detail", slug=self.slug)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from articles import display
+from articles import article_page, display
 from articles.models import Article, Credit, Issue, Section
 from people.models import Person
 
@@ -85,4 +85,5 @@ def make_many_articles(count, *, section, issue, person, tag=None, start=0):
         )
     # Bulk inserts send no signals: store what the article page shows, as writers do.
     display.refresh([a.pk for a in articles])
+    article_page.refresh([a.pk for a in articles])
     return articles

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, Photo, PhotoCredit
+from articles import workflow
+from articles.models import Article, Correction, Credit, Photo, PhotoCredit
 from articles.views import HOME_ISSUE_ARTICLES
 from people.models import Person
 from tests.factories import (
@@ -491,10 +492,16 @@ def test_the_front_page_has_no_empty_latest_block(client, seed_issue):
     assert "latest-heading" not in html_of(client, "/")  # every story is in today's issue
 
 
-def test_an_article_page_asks_for_photos_only_when_the_article_has_some(client):
-    plain, pictured = make_article(), make_article()
-    Photo.objects.create(article=pictured, caption="图为新建的5G基站。")
-    assert queries_for(client, plain.get_absolute_url()) == (
-        queries_for(client, pictured.get_absolute_url()) - 1
-    )
-    assert "图为新建的5G基站。" in client.get(pictured.get_absolute_url()).content.decode()
+def test_an_article_page_costs_the_same_whatever_the_article_shows(client):
+    """Photos, credits, tags and corrections are in the stored page: none costs a query."""
+    plain, rich = make_article(), make_article()
+    photo = Photo.objects.create(article=rich, caption="图为新建的5G基站。")
+    PhotoCredit.objects.create(photo=photo, person=make_person(name="摄影记者甲"), role="记者")
+    Credit.objects.create(article=rich, person=make_person(name="文字记者乙"), role="记者")
+    rich.tags.add("基站")
+    workflow.add_corrections(rich, [Correction(text="第二段的日期应为12月19日。")], None)
+    assert queries_for(client, plain.get_absolute_url()) == 2  # the row, and what is around it
+    assert queries_for(client, rich.get_absolute_url()) == 2
+    html = client.get(rich.get_absolute_url()).content.decode()
+    for shown in ["图为新建的5G基站。", "摄影记者甲", "文字记者乙", "基站", "12月19日"]:
+        assert shown in html
