@@ -117,7 +117,12 @@ def photo_credit_changed(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=Issue)
 def issue_changed(sender, instance, **kwargs):
+    # Its articles' stored pages print the issue's name (tens of articles: refreshed at once).
+    articles = Article.objects.filter(issue=instance).values_list("pk", flat=True)
     content_changed(
+        list(articles) if kwargs.get("signal") is post_save else [],
+        listed=False,
+        reindex=False,
         tags=[page_cache.issue_tag(instance.pk), page_cache.LISTS, page_cache.EPAPER],
         paths=[instance.get_absolute_url()],
     )
@@ -127,6 +132,20 @@ def issue_changed(sender, instance, **kwargs):
 def section_changed(sender, instance, **kwargs):
     # Columns are the site's navigation: every page shows them.
     content_changed(everything=True, paths=[instance.get_absolute_url()] if instance.slug else [])
+
+
+@receiver(pre_delete, sender=Section)
+def section_deleting(sender, instance, **kwargs):
+    # Its articles lose their column by an UPDATE, which sends no signal: their stored pages
+    # would still name it. They are refreshed as for a rename once it is gone (post_delete).
+    instance.article_pks = list(
+        Article.objects.filter(section=instance).values_list("pk", flat=True)
+    )
+
+
+@receiver(post_delete, sender=Section)
+def section_deleted(sender, instance, **kwargs):
+    tasks.schedule_rename(getattr(instance, "article_pks", []))
 
 
 @receiver([post_save, post_delete], sender=Person)
