@@ -48,7 +48,7 @@ class LatestArticlesFeed(Feed):
     def items(self, obj=None):
         items = list(self.articles(obj).with_credits()[:FEED_LENGTH])
         page_cache.depends_on(*self.cache_tags(obj))
-        page_cache.shows(items, bylines=True)
+        page_cache.shows(items, bylines=True, text=True)  # summaries
         return items
 
     def item_title(self, item):

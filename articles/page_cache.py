@@ -4,7 +4,8 @@ Anonymous GET requests for public pages are served from the application cache
 (local memory per process, or Redis when REDIS_URL is set).
 
 What a page shows is named by cache tags, declared by its view while it renders
-(`depends_on`, `shows`): "a:12" for article 12's own content, "i:3", "s:5",
+(`depends_on`, `shows`): "a:12" for article 12's own content, "h:12" for what a list
+shows of it (its headline, link and date, and that it is listed at all), "i:3", "s:5",
 "p:7", "t:9" for which articles an issue, column, person or tag has (and their
 names), "lists" for the site-wide lists (front page, feeds, sitemaps, archive),
 "text" for any article's text (search results). A page that declares nothing
@@ -75,6 +76,7 @@ DEFAULT_QUERY_PARAMS = frozenset({"page", "p"})
 EVERYTHING = "*"
 LISTS = "lists"
 TEXT = "text"
+INDEX = "index"  # the search index changed wholesale (a rename, a rebuild): rankings are redone
 PEOPLE = "people"  # who is credited on what: the people index
 TAGS = "tags"  # which tags exist and are used: the tag index
 EPAPER = "epaper"  # which issues have 版 and what they are: /epaper/, the front page, dates
@@ -86,6 +88,11 @@ PRUNE_EVERY = 64
 
 def article_tag(pk):
     return f"a:{pk}"
+
+
+def listing_tag(pk):
+    """What a list shows of article `pk`: that it is listed (published, where), its headline."""
+    return f"h:{pk}"
 
 
 def issue_tag(pk):
@@ -182,6 +189,7 @@ def tags_for_articles(pks, listed=True):
     tags = {article_tag(pk) for pk in pks} | {TEXT}
     if not listed or not pks:
         return tags
+    tags |= {listing_tag(pk) for pk in pks}
     tags.add(LISTS)
     for issue_id, section_id in Article.objects.filter(pk__in=pks).values_list(
         "issue_id", "section_id"
@@ -338,13 +346,16 @@ def depends_on(*tags):
         collected.update(tags)
 
 
-def shows(articles, bylines=False):
-    """The page lists these articles: their own changes re-render it.
+def shows(articles, bylines=False, text=False):
+    """The page lists these articles: their headlines, links and dates, which change when
+    they are retitled, published, withdrawn, moved or deleted (listing_tag). An edit to their
+    text alone leaves the page as it is: a list of twenty need not re-render at every save.
 
-    With `bylines`, it prints their credited names too (prefetched with `with_credits()`),
-    so renaming one of those people re-renders it as well.
+    With `text`, it shows their text too (a feed's summaries, search excerpts): any change to
+    them re-renders it. With `bylines`, it prints their credited names (prefetched with
+    `with_credits()`), so renaming one of those people re-renders it as well.
     """
-    depends_on(*(article_tag(article.pk) for article in articles))
+    depends_on(*((article_tag if text else listing_tag)(article.pk) for article in articles))
     if bylines:
         depends_on(
             *(person_tag(c.person_id) for article in articles for c in article.credits.all())

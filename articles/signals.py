@@ -30,12 +30,18 @@ from people.models import Person
 # What decides which lists an article is in, and where: a save that changes none of these
 # is an edit in place, and re-renders only the pages that show the article.
 LISTING_FIELDS = ("status", "published_at", "section_id", "issue_id", "position", "page_number")
+# What lists print of an article besides: a change re-renders the lists showing it (listing_tag).
+HEADLINE_FIELDS = ("headline", "kicker", "slug")
 
 
 @receiver(pre_save, sender=Article)
 def remember_listing(sender, instance, **kwargs):
     if instance.pk:
-        stored = sender.objects.filter(pk=instance.pk).values_list(*LISTING_FIELDS).first()
+        stored = (
+            sender.objects.filter(pk=instance.pk)
+            .values_list(*LISTING_FIELDS, *HEADLINE_FIELDS)
+            .first()
+        )
         _stored_listing.value = {**_listings(), instance.pk: stored}
 
 
@@ -51,16 +57,22 @@ def _listings():
 def article_saved(sender, instance, created, **kwargs):
     stored = _listings().get(instance.pk)
     _stored_listing.value = {k: v for k, v in _listings().items() if k != instance.pk}
-    current = tuple(getattr(instance, field) for field in LISTING_FIELDS)
-    left = []
-    if stored is not None:
+    fields = (*LISTING_FIELDS, *HEADLINE_FIELDS)
+    current = tuple(getattr(instance, field) for field in fields)
+    before = dict(zip(fields, stored, strict=True)) if stored is not None else {}
+    tags = []
+    if before:
         # The lists it left: the column and issue it was in (their later pages shift too).
-        before = dict(zip(LISTING_FIELDS, stored, strict=True))
         if before["section_id"] and before["section_id"] != instance.section_id:
-            left.append(page_cache.section_tag(before["section_id"]))
+            tags.append(page_cache.section_tag(before["section_id"]))
         if before["issue_id"] and before["issue_id"] != instance.issue_id:
-            left.append(page_cache.issue_tag(before["issue_id"]))
-    content_changed([instance], listed=created or stored != current, tags=left)
+            tags.append(page_cache.issue_tag(before["issue_id"]))
+        if any(before[field] != getattr(instance, field) for field in HEADLINE_FIELDS):
+            tags.append(page_cache.listing_tag(instance.pk))  # retitled: every list showing it
+    listed = (
+        created or stored is None or stored[: len(LISTING_FIELDS)] != current[: len(LISTING_FIELDS)]
+    )
+    content_changed([instance], listed=listed, tags=tags)
 
 
 @receiver(pre_delete, sender=Article)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from articles import sources
+from articles import page_cache, sources
 from articles.changes import content_changed
 from articles.epaper import rendering, zones
 from articles.images import (
@@ -99,7 +99,7 @@ def schedule_page_rendering(page):
 def reindex_articles(pks):
     """Bring the search index, the stored display data and the cached pages up to date for
     these articles (a rename's share of them)."""
-    content_changed(pks, listed=False)
+    content_changed(pks, listed=False, tags=[page_cache.INDEX])
     return len(pks)
 
 
@@ -111,7 +111,7 @@ def schedule_rename(pks):
     """
     pks = sorted(set(pks))
     if len(pks) <= INLINE_LIMIT:
-        content_changed(pks, listed=False)
+        content_changed(pks, listed=False, tags=[page_cache.INDEX])
         return
     chunks = [pks[start : start + REINDEX_CHUNK] for start in range(0, len(pks), REINDEX_CHUNK)]
     transaction.on_commit(lambda: _enqueue_reindex(chunks))

@@ -36,6 +36,9 @@ from articles.models import (
 from people.models import Person
 
 HOME_ISSUE_ARTICLES = 30
+# How long a search's ranking is reused while articles are edited but none is published or
+# withdrawn: an edit that makes an article match is found within this time.
+SEARCH_RANKING_SECONDS = 60
 PEOPLE_INDEX_LIMIT = 300
 TAG_INDEX_LIMIT = 200
 
@@ -137,6 +140,8 @@ class HomeView(TemplateView):
         page_cache.depends_on(page_cache.LISTS, page_cache.EPAPER)
         page_cache.shows(issue_articles)
         page_cache.shows(latest)
+        # The lead's teaser shows its summary, photo and byline: its text, not just its headline.
+        page_cache.depends_on(page_cache.article_tag(lead.pk) if lead else page_cache.LISTS)
         page_cache.depends_on(*(page_cache.person_tag(pk) for pk in lead_people))
         context.update(
             latest_issue=issue,
@@ -169,7 +174,7 @@ def declare_article_page(article, page, neighbours, more_from_section):
     if article.issue_id:
         # Its previous and next article: which they are, and their headlines.
         tags.append(page_cache.issue_tag(article.issue_id))
-        tags += [page_cache.article_tag(n["pk"]) for n in neighbours if n]
+        tags += [page_cache.listing_tag(n["pk"]) for n in neighbours if n]
     # Not its column's tag: a column of thousands would re-render every one of its article
     # pages at each publication. The five latest it shows are declared one by one below (a
     # change to any of them, a withdrawal above all, re-renders the page); a story published
@@ -393,15 +398,20 @@ class SearchView(PublishedArticlesMixin, ListView):
             queryset = queryset.filter(published_at__date__gte=data["start"])
         if data["end"]:
             queryset = queryset.filter(published_at__date__lte=data["end"])
-        # The ranked ids are kept until any article's text or publication changes (the "text"
-        # cache tag), so paging through results, or the same search by the next reader, does
-        # not rank again; the page's articles are then read by id, published ones only.
-        key = f"search:{hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()}:{page_cache.tag_version(page_cache.TEXT)}"
+        # The ranked ids are kept until an article is published, withdrawn or moved (the
+        # "lists" cache tag) or the index changes wholesale (a rename, a rebuild: "index"), and
+        # for at most SEARCH_RANKING_SECONDS after edits: paging through results, or the same
+        # search by the next reader, does not rank again, and a desk saving every few seconds
+        # does not re-rank every search (30-50 ms each at 100k). The page's articles are then
+        # read by id, published ones only, as they are now.
+        digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
+        lists, index = (page_cache.tag_version(t) for t in (page_cache.LISTS, page_cache.INDEX))
+        key = f"search:{digest}:{lists}:{index}"
         found = cache.get(key)
         if found is None:
             ranked, words = search.search(queryset, data["q"])
             found = (list(ranked.values_list("pk", flat=True)), words)
-            cache.set(key, found, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+            cache.set(key, found, SEARCH_RANKING_SECONDS)
         pks, self.words = found
         return pks
 

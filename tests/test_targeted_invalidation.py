@@ -94,6 +94,25 @@ def test_an_edit_refreshes_the_pages_showing_the_article_and_leaves_others(
     assert cache_state(client, unrelated) == "hit"
 
 
+def test_an_edit_to_the_text_alone_leaves_the_lists_that_show_only_its_headline(
+    client, paper, committed
+):
+    """A desk saving a story's text every few seconds must not empty every list it is in."""
+    pages = pages_of(paper)
+    warm(client, pages.values())
+    a = Article.objects.get(pk=paper["a"].pk)
+    with committed():
+        a.body = [{"type": "paragraph", "text": "供暖正文补充了一段。"}]
+        a.save()
+    # Its own page, the feeds (summaries), search (excerpts) and the front page (the lead's
+    # summary) show its text; the other lists show its headline, which did not change.
+    for name in ["article", "rss", "atom", "section_feed", "search", "front"]:
+        assert cache_state(client, pages[name]) == "miss", name
+    assert "供暖正文补充了一段" in client.get(pages["article"]).content.decode()
+    for name in ["neighbour", "issue", "section", "person", "tag"]:
+        assert cache_state(client, pages[name]) == "hit", name
+
+
 def test_publishing_refreshes_the_lists_it_joins_and_leaves_other_articles(
     client, paper, committed, editor
 ):

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE articles_article")
         # Search results are cached until the index changes: it just did, everywhere.
-        page_cache.record_change([page_cache.TEXT])
+        page_cache.record_change([page_cache.TEXT, page_cache.INDEX])
         page_cache.forget_copy()
         if show:
             self.stdout.write("")  # end the progress line
