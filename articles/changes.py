@@ -3,8 +3,9 @@
 Admin saves, workflow steps, the importer, tasks and model signals all call
 `content_changed()`. At once, inside the writer's transaction (so neither
 disagrees with what was committed, even if the process dies right after the
-commit), the changed articles' stored display data (articles/display.py) and
-their search index entries (articles/search.py) are brought up to date. When the transaction commits, once per transaction
+commit), the changed articles' stored display data (articles/display.py), their
+stored pages (articles/article_page.py) and their search index entries
+(articles/search.py) are brought up to date. When the transaction commits, once per transaction
 however many rows it touched:
 
 - the change is recorded with the cache tags it touches (articles/page_cache.py):

@@ -103,20 +103,9 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # The issue of the newest published article: one index lookup, however long the archive.
-        newest = Article.objects.published().exclude(issue=None).order_by("-published_at")
-        issue = Issue.objects.filter(pk=Subquery(newest.values("issue")[:1])).first()
-        issue_articles = []
-        if issue is not None:
-            # However many stories an issue has, the front page shows the first HOME_ISSUE_ARTICLES
-            # in print order and links to the issue page for the rest.
-            issue_articles = list(
-                Article.objects.published()
-                .select_related("section")
-                .only(*LIST_FIELDS)
-                .filter(issue=issue)
-                .in_print_order()[: HOME_ISSUE_ARTICLES + 1]
-            )
+        # The newest issue's stories in print order (however many it has, the first
+        # HOME_ISSUE_ARTICLES, and a link to the issue page for the rest) and the latest news.
+        issue, issue_articles, newest = Article.objects.front_page(HOME_ISSUE_ARTICLES + 1, 20)
         more_in_issue = len(issue_articles) > HOME_ISSUE_ARTICLES
         issue_articles = issue_articles[:HOME_ISSUE_ARTICLES]
         lead, rest = (issue_articles[0], issue_articles[1:]) if issue_articles else (None, [])
@@ -124,13 +113,7 @@ class HomeView(TemplateView):
         # stored with it (articles/article_page.py).
         lead_teaser, lead_people = article_page.teaser(lead.pk) if lead else ("", [])
         shown = {article.pk for article in issue_articles}
-        latest = [
-            article
-            for article in Article.objects.published()
-            .select_related("section")
-            .only(*LIST_FIELDS)[:20]
-            if article.pk not in shown
-        ][:10]
+        latest = [article for article in newest if article.pk not in shown][:10]
         # The day's 版, as thumbnails into the e-paper (the issue has published work: its lead).
         epaper_pages = (
             list(PrintPage.objects.filter(issue=issue).exclude(renditions={}).order_by("number"))

@@ -1,5 +1,6 @@
+from html import escape
+
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
@@ -24,27 +25,23 @@ def absolute_uri(context, url):
 def article_item(article, hide_section=False, hide_date=False):
     """One article in a list: headline link, column, date (Beijing time).
 
-    A tag rather than an included template: lists render tens of these, and an include costs
-    a template context per item (measured: most of a list page's rendering).
+    A tag rather than an included template, and plain string formatting rather than
+    format_html(): lists render tens of these per page (measured: an include cost a template
+    context per item, and format_html's per-argument escaping a fifth of the front page).
+    Every value is escaped here.
     """
     section = ""
     if not hide_section and article.section_id and article.section:
-        section = format_html('<span class="article-section">{}</span> ', article.section.name)
+        section = f'<span class="article-section">{escape(article.section.name)}</span> '
     published = ""
     if article.published_at and not hide_date:  # an issue's page: its date is in the heading
         local = localtime(article.published_at)
-        published = format_html(
-            '<time datetime="{}">{}年{}月{}日</time>',
-            local.isoformat(),
-            local.year,
-            local.month,
-            local.day,
+        published = (
+            f'<time datetime="{local.isoformat()}">'
+            f"{local.year}年{local.month}月{local.day}日</time>"
         )
-    return format_html(
-        '<li class="article-item">\n  <a href="{}">{}</a>\n'
-        '  <span class="article-meta">{}{}</span>\n</li>',
-        article.get_absolute_url(),
-        article.headline,
-        section,
-        published,
+    url, headline = escape(article.get_absolute_url()), escape(article.headline)
+    return mark_safe(  # noqa: S308 - every value escaped above
+        f'<li class="article-item">\n  <a href="{url}">{headline}</a>\n'
+        f'  <span class="article-meta">{section}{published}</span>\n</li>'
     )
