@@ -125,12 +125,10 @@ def render(article):
 
 def teaser(pk):
     """What the front page shows of its lead story `pk`: (HTML, pks of the people it names)."""
-    found = Article.objects.filter(pk=pk).values_list("page__v", "page__teaser", "page__people")
-    version, html, people = found.first() or (None, "", [])
-    if version != stamp():
+    page = Article.objects.stored_pages([pk]).get(pk)
+    if not is_current(page):
         page = render(load([pk])[0])
-        html, people = page["teaser"], page["people"]
-    return mark_safe(html), people  # noqa: S308 - rendered escaped when stored
+    return mark_safe(page["teaser"]), page["people"]  # noqa: S308 - rendered escaped when stored
 
 
 def head_html(page, origin):

@@ -1,5 +1,6 @@
 import calendar
 import hashlib
+import time
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -381,21 +382,31 @@ class SearchView(PublishedArticlesMixin, ListView):
             queryset = queryset.filter(published_at__date__gte=data["start"])
         if data["end"]:
             queryset = queryset.filter(published_at__date__lte=data["end"])
-        # The ranked ids are kept until an article is published, withdrawn or moved (the
-        # "lists" cache tag) or the index changes wholesale (a rename, a rebuild: "index"), and
-        # for at most SEARCH_RANKING_SECONDS after edits: paging through results, or the same
-        # search by the next reader, does not rank again, and a desk saving every few seconds
-        # does not re-rank every search (30-50 ms each at 100k). The page's articles are then
-        # read by id, published ones only, as they are now.
+        # A ranking (the ids, best first) is reused for SEARCH_RANKING_SECONDS, or until the
+        # index changes wholesale (a rename, a rebuild: the "index" cache tag): paging through
+        # results, or the same search by the next reader, does not rank again, and neither a
+        # desk saving every few seconds nor a publication re-ranks every search at once (30-50
+        # ms each at 100k; all of them together stalled both workers for a second and more).
+        # After a publication or withdrawal (the "lists" tag) the ranking is kept but narrowed
+        # to what is public now, one query: a withdrawn story leaves the results at once, a new
+        # one joins them within SEARCH_RANKING_SECONDS. The page's articles are then read by
+        # id, published ones only, as they are now.
         digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
-        lists, index = (page_cache.tag_version(t) for t in (page_cache.LISTS, page_cache.INDEX))
-        key = f"search:{digest}:{lists}:{index}"
+        key = f"search:{digest}:{page_cache.tag_version(page_cache.INDEX)}"
+        lists = page_cache.tag_version(page_cache.LISTS)
+        now = time.time()
         found = cache.get(key)
-        if found is None:
+        if found is None or now - found["ranked_at"] > SEARCH_RANKING_SECONDS:
             ranked, words = search.search(queryset, data["q"])
-            found = (list(ranked.values_list("pk", flat=True)), words)
+            found = {"pks": list(ranked.values_list("pk", flat=True)), "words": words}
+            found.update(ranked_at=now, lists=lists)
             cache.set(key, found, SEARCH_RANKING_SECONDS)
-        pks, self.words = found
+        elif found["lists"] != lists:
+            public = set(queryset.filter(pk__in=found["pks"]).values_list("pk", flat=True))
+            found.update(pks=[pk for pk in found["pks"] if pk in public], lists=lists)
+            remaining = SEARCH_RANKING_SECONDS - (now - found["ranked_at"])
+            cache.set(key, found, max(1, int(remaining)))
+        pks, self.words = found["pks"], found["words"]
         return pks
 
     def get_context_data(self, **kwargs):

@@ -4,13 +4,16 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from articles import workflow
 from articles.models import Article, Section
 from articles.search import query_words
+from articles.views import SEARCH_RANKING_SECONDS
 from tests.factories import make_article, make_person, make_section
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +88,21 @@ def test_only_published_articles_are_found(client, committed):
     html = client.get("/search/", {"q": "基站"}).content.decode()
     assert "草稿" not in html and "定时稿" not in html and "撤稿" not in html
     assert "找到 1 篇稿件" in html
+
+
+def test_a_withdrawal_leaves_results_at_once_and_a_publication_joins_within_a_minute(
+    client, committed, editor
+):
+    with committed():
+        first = make_article(headline="基站建设提速")
+    assert found(client, "基站") == ["基站建设提速"]  # ranked, and the ranking kept
+    with committed():
+        make_article(headline="基站覆盖全市")
+        workflow.withdraw(Article.objects.get(pk=first.pk), editor[0], "数据有误")
+    html = client.get("/search/", {"q": "基站"}).content.decode()
+    assert "基站建设提速" not in html and "没有找到" in html  # at once; the new one not yet
+    with time_machine.travel(timezone.now() + timedelta(seconds=SEARCH_RANKING_SECONDS + 1)):
+        assert found(client, "基站") == ["基站覆盖全市"]
 
 
 def test_matched_words_are_highlighted(client, seed_issue):
