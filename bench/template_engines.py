@@ -36,9 +36,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils.timezone import localtime  # noqa: E402
 
-from articles.context_processors import legal_footer  # noqa: E402
+from articles.context_processors import legal_footer, site_links  # noqa: E402
 from articles.models import Article  # noqa: E402
-from articles.navigation import nav_sections  # noqa: E402
+from articles.navigation import nav_items  # noqa: E402
 from articles.templatetags.articles import article_item  # noqa: E402
 from articles.views import ArticleDetailView  # noqa: E402
 
@@ -87,13 +87,15 @@ def main():
         request = RequestFactory().get(article.get_absolute_url())
         view = ArticleDetailView()
         view.setup(request, pk=article.pk, slug=article.slug)
-        context = view.get_context_data(article=view.get_article())
+        stored = Article.objects.stored_page(article.pk)
+        context = view.get_context_data(article=stored, page=stored.page)
 
         template = jinja_environment().get_template("article_detail.html")
         jinja_context = {
             **context,
             "paper_name": settings.NEWSROOM_PAPER_NAME,
-            "nav_sections": lambda: nav_sections(0),
+            "nav_items": nav_items(0),
+            "site_links": site_links(),
             "legal": legal_footer(),
         }
         django_html = render_to_string("articles/article_detail.html", context, request)

@@ -1,6 +1,6 @@
 """A newsroom's traffic in one run: readers, a crawler and the desk at work, as production runs.
 
-    .venv/bin/python bench/traffic_mix.py                 # 100,000 articles, 30 s
+    .venv/bin/python bench/traffic_mix.py                 # 100,000 articles, 30 s, 10,000 warmed
     .venv/bin/python bench/traffic_mix.py --articles 10000 --duration 10
     .venv/bin/python bench/traffic_mix.py --warm 0          # from a cold cache, no warm_cache
 
@@ -227,9 +227,17 @@ def main():
     parser.add_argument(
         "--warm",
         type=int,
-        default=2000,
+        default=10000,
         metavar="N",
-        help="after emptying the cache, run warm_cache --articles N as a deploy does (0: cold)",
+        help="after emptying the cache, run warm_cache --articles N as a deploy does (0: cold; "
+        "10,000 takes about 50 s at 100,000 articles on two cores)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (default 1, as bench/serve_bench.sh; 4 measured "
+        "slower here: the threads of a worker share one core's GIL)",
     )
     options = parser.parse_args()
     if not shutil.which("wrk"):
@@ -248,7 +256,7 @@ def main():
         "NEWSROOM_BENCH_VIEWS": "1",
         "NEWSROOM_PUBLIC_URL": base,
         "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "1",
+        "GUNICORN_THREADS": str(options.threads),
         "BIND": f"127.0.0.1:{port}",
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     }
@@ -344,7 +352,8 @@ def main():
         if re.search(r"Traceback|ERROR|Exception", line)
     )
     print(
-        f"{options.articles:,} articles on PostgreSQL, Redis shared cache, 2 gunicorn workers, "
+        f"{options.articles:,} articles on PostgreSQL, Redis shared cache, 2 gunicorn workers "
+        f"({options.threads} threads each), "
         f"{CONNECTIONS} connections, {options.duration} s each"
     )
     print(
