@@ -127,7 +127,10 @@ def teaser(pk):
     """What the front page shows of its lead story `pk`: (HTML, pks of the people it names)."""
     page = Article.objects.stored_pages([pk]).get(pk)
     if not is_current(page):
-        page = render(load([pk])[0])
+        found = load([pk])
+        if not found:  # deleted since the front page listed it
+            return "", []
+        page = render(found[0])
     return mark_safe(page["teaser"]), page["people"]  # noqa: S308 - rendered escaped when stored
 
 

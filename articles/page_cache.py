@@ -44,6 +44,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -377,8 +378,10 @@ def cache_key(request):
     params = sorted(
         (key, value) for key, values in request.GET.lists() if key in allowed for value in values
     )
-    query = "&".join(f"{key}={value}" for key, value in params)
-    raw = f"{request.get_host()}{request.path}?{query}"
+    # Encoded, so a value holding "&" or "=" cannot spell another request's key; the scheme
+    # too, since pages print absolute URLs (canonical, og:url) made from it.
+    query = urlencode(params)
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     return f"page:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 

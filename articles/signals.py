@@ -31,7 +31,7 @@ from people.models import Person
 # is an edit in place, and re-renders only the pages that show the article.
 LISTING_FIELDS = ("status", "published_at", "section_id", "issue_id", "position", "page_number")
 # What lists print of an article besides: a change re-renders the lists showing it (listing_tag).
-HEADLINE_FIELDS = ("headline", "kicker", "slug")
+HEADLINE_FIELDS = ("headline", "kicker", "slug", "page_name")
 
 
 @receiver(pre_save, sender=Article)
@@ -101,29 +101,52 @@ def remember_deleted_import(sender, instance, **kwargs):
         )
 
 
+@receiver(pre_save, sender=Photo)
+@receiver(pre_save, sender=Correction)
+@receiver(pre_save, sender=Credit)
+@receiver(pre_save, sender=PhotoCredit)
+def remember_owner(sender, instance, **kwargs):
+    """What a part belonged to before this save (its article; a credit's person, a photo
+    credit's photo): moved elsewhere, the old owner's pages must follow too."""
+    fields = [f for f in ("article_id", "person_id", "photo_id") if hasattr(instance, f)]
+    stored = sender.objects.filter(pk=instance.pk).values(*fields).first() if instance.pk else None
+    instance.stored_owner = stored or {}
+
+
+def _before_and_after(instance, field):
+    return {
+        instance.stored_owner.get(field) if hasattr(instance, "stored_owner") else None,
+        getattr(instance, field),
+    } - {None}
+
+
 @receiver([post_save, post_delete], sender=Photo)
 @receiver([post_save, post_delete], sender=Correction)
 def article_part_changed(sender, instance, **kwargs):
-    content_changed([instance.article_id], listed=False)
+    content_changed(list(_before_and_after(instance, "article_id")), listed=False)
 
 
 @receiver([post_save, post_delete], sender=Credit)
 def credit_changed(sender, instance, **kwargs):
-    # The person's page lists the article now (or no longer: that page shows the article).
+    # The person's page lists the article now (or no longer: that page shows the article);
+    # a credit moved to another person or article changes both.
+    people = _before_and_after(instance, "person_id")
     content_changed(
-        [instance.article_id],
+        list(_before_and_after(instance, "article_id")),
         listed=False,
-        tags=[page_cache.person_tag(instance.person_id), page_cache.PEOPLE],
+        tags=[*(page_cache.person_tag(pk) for pk in people), page_cache.PEOPLE],
     )
 
 
 @receiver([post_save, post_delete], sender=PhotoCredit)
 def photo_credit_changed(sender, instance, **kwargs):
-    article_ids = Photo.objects.filter(pk=instance.photo_id).values_list("article_id", flat=True)
+    photos = _before_and_after(instance, "photo_id")
+    article_ids = Photo.objects.filter(pk__in=photos).values_list("article_id", flat=True)
+    people = _before_and_after(instance, "person_id")
     content_changed(
         list(article_ids),
         listed=False,
-        tags=[page_cache.person_tag(instance.person_id), page_cache.PEOPLE],
+        tags=[*(page_cache.person_tag(pk) for pk in people), page_cache.PEOPLE],
     )
 
 
@@ -254,9 +277,15 @@ def photo_deleted(sender, instance, **kwargs):
 
 
 @receiver(post_save, sender=PrintPage)
-def print_page_saved(sender, instance, **kwargs):
+def print_page_saved(sender, instance, created, **kwargs):
     if instance.needs_rendering():
         tasks.schedule_page_rendering(instance)
+    if not created:
+        # Renamed or renumbered: its page, the issue's thumbnails, and the 在版面中查看 links
+        # stored with the articles on it (their label and address) follow.
+        epaper_changed(instance)
+        zoned = PageZone.objects.filter(page=instance).values_list("article_id", flat=True)
+        content_changed(list(zoned), listed=False, reindex=False)
 
 
 @receiver(post_delete, sender=PrintPage)

@@ -11,6 +11,7 @@ buttons a user cannot use.
 from django.db.models import F
 from django.utils import timezone
 
+from articles.changes import content_changed
 from articles.models import Article, ArticleEvent, Role
 
 Status = Article.Status
@@ -85,6 +86,8 @@ def part_changed(article, user):
     Article.objects.filter(pk=article.pk).update(
         version=F("version") + 1, updated_by=user, updated_at=timezone.now()
     )
+    # Its stored page prints when it was last modified.
+    content_changed([article.pk], listed=False, reindex=False)
 
 
 def save_edit(article, user):

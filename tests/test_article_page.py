@@ -13,7 +13,7 @@ from django.core.management import call_command
 from taggit.models import Tag
 
 from articles import article_page, tasks
-from articles.models import Article, Issue, Photo, Section
+from articles.models import Article, Credit, Issue, Photo, Section
 from people.models import Person
 from tests.factories import make_article, make_issue, make_person, make_section
 
@@ -148,3 +148,47 @@ def test_unpublished_articles_stored_pages_are_never_served(client, committed):
         draft = make_article(headline="未发布稿件", status=Article.Status.DRAFT)
     assert stored(draft)["title"] == "未发布稿件"  # stored for when it is published
     assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_photo_moved_to_another_article_leaves_the_first(client, story, committed):
+    other = make_article(headline="另一篇稿件")
+    assert "图为供暖站。" in page(client, story)
+    with committed():
+        photo = Photo.objects.get(article=story)
+        photo.article = other
+        photo.save()
+    assert "图为供暖站。" not in page(client, story)
+    assert "图为供暖站。" in page(client, other)
+
+
+def test_a_credit_given_to_someone_else_leaves_the_first_persons_page(client, story, committed):
+    li_na = Person.objects.get(name="李娜")
+    assert "供暖稿件" in client.get(li_na.get_absolute_url()).content.decode()
+    with committed():
+        credit = Credit.objects.get(article=story)
+        credit.person = make_person(name="王强")
+        credit.save()
+    assert "供暖稿件" not in client.get(li_na.get_absolute_url()).content.decode()
+    assert ">王强</a>" in page(client, story)
+
+
+def test_a_new_page_name_reaches_the_issue_page(client, story, committed):
+    issue_url = Issue.objects.get(pk=story.issue_id).get_absolute_url()
+    with committed():
+        article = Article.objects.get(pk=story.pk)
+        article.page_number, article.page_name = 2, "民生周刊"
+        article.save()
+    assert "民生周刊" in client.get(issue_url).content.decode()  # and cached
+    with committed():
+        article.page_name = "民生热线"
+        article.save()
+    assert "民生热线" in client.get(issue_url).content.decode()
+
+
+def test_the_scheme_and_encoded_parameters_are_part_of_a_pages_cache_key(client, story):
+    https = page(client, story, secure=True)
+    assert f'href="https://testserver{story.get_absolute_url()}"' in https
+    assert f'href="http://testserver{story.get_absolute_url()}"' in page(client, story)
+    poisoned = client.get("/search/", {"q": "供暖&section=min-sheng"}).content.decode()
+    real = client.get("/search/", {"q": "供暖", "section": "min-sheng"})
+    assert real["X-Page-Cache"] == "miss" and real.content.decode() != poisoned

@@ -714,3 +714,17 @@ def test_the_demo_command_puts_the_seed_in_the_epaper(
         call_command("make_demo_epaper", "--date", "20221220x")
     with pytest.raises(CommandError, match="没有已发布稿件"):
         call_command("make_demo_epaper", "--date", "1999-01-01")
+
+
+def test_renaming_or_renumbering_a_page_reaches_the_stored_links_to_it(
+    client, rendered_page, stories, committed
+):
+    lead = stories["lead"]
+    assert "第01版 要闻" in client.get(lead.get_absolute_url()).content.decode()
+    with committed():
+        page = PrintPage.objects.get(pk=rendered_page.pk)
+        page.name, page.number = "综合新闻", 3
+        page.save()
+    html = client.get(lead.get_absolute_url()).content.decode()
+    assert "第03版 综合新闻" in html and f"/3/#zone-{lead.pk}" in html
+    assert client.get(PrintPage.objects.get(pk=page.pk).get_absolute_url()).status_code == 200
