@@ -123,6 +123,8 @@ def test_filters_by_column_person_and_dates(client, seed_issue, committed):
             published_at=timezone.now() - timedelta(hours=1),
         )
     assert found(client, "基站", section=section.slug) == [newer.headline]
+    html = client.get("/search/", {"q": "基站", "section": section.slug}).content.decode()
+    assert f'<option value="{section.slug}" selected>科技</option>' in html  # the form keeps it
     assert found(client, "基站", person=person.slug) == [newer.headline]
     since = (timezone.localdate() - timedelta(days=7)).isoformat()
     assert old.headline not in found(client, "基站", start=since)
