@@ -125,8 +125,9 @@ class HomeView(TemplateView):
         page_cache.shows(issue_articles)
         page_cache.shows(latest)
         # The lead's teaser shows its summary, photo and byline: its text, not just its headline.
-        page_cache.depends_on(page_cache.article_tag(lead.pk) if lead else page_cache.LISTS)
-        page_cache.depends_on(*(page_cache.person_tag(pk) for pk in lead_people))
+        if lead:
+            page_cache.depends_on(page_cache.article_tag(lead.pk))
+            page_cache.depends_on(*(page_cache.person_tag(pk) for pk in lead_people))
         context.update(
             latest_issue=issue,
             lead_teaser=lead_teaser,

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from taggit.models import Tag
 
-from articles import article_page, tasks
-from articles.models import Article, Credit, Issue, Photo, Section
+from articles import article_page, tasks, workflow
+from articles.models import Article, Correction, Credit, Issue, Photo, Section
 from people.models import Person
 from tests.factories import make_article, make_issue, make_person, make_section
 
@@ -192,3 +192,18 @@ def test_the_scheme_and_encoded_parameters_are_part_of_a_pages_cache_key(client,
     poisoned = client.get("/search/", {"q": "供暖&section=min-sheng"}).content.decode()
     real = client.get("/search/", {"q": "供暖", "section": "min-sheng"})
     assert real["X-Page-Cache"] == "miss" and real.content.decode() != poisoned
+
+
+def test_machine_readable_times_are_beijing_time_to_the_second(client, committed, editor):
+    """timezone.now() carries microseconds; HTML's <time datetime> allows three digits at most."""
+    with committed():
+        draft = make_article(headline="零点发稿", status=Article.Status.DRAFT, published_at=None)
+        Correction.objects.create(article=draft, text="更正:时间有误。")
+        workflow.publish(draft, editor[0])
+    draft.refresh_from_db()
+    assert draft.published_at.microsecond  # what the workflow stored, to the microsecond
+    html = page(client, draft)
+    times = re.findall(r'(?:datetime|content)="(\d{4}-\d\d-\d\dT[^"]*)"', html)
+    assert len(times) >= 3  # published, modified, the correction
+    for value in times:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", value), value

@@ -7,7 +7,7 @@ imports keep the index current on their own.
 """
 
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 
 from articles import page_cache
 from articles.models import Article
@@ -26,10 +26,7 @@ class Command(BaseCommand):
                 index_articles(pks[start : start + BATCH])
             if show:
                 self.progress(min(start + BATCH, total), total)
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            # Every row was rewritten: reclaim them and fold the GIN pending list into the index.
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE articles_article")
+        Article.objects.reclaim_rewritten_rows()
         # Search results are cached until the index changes: it just did, everywhere.
         page_cache.record_change([page_cache.TEXT, page_cache.INDEX])
         page_cache.forget_copy()

@@ -42,5 +42,7 @@ class Command(BaseCommand):
                 if not options["stale"]:
                     display.refresh(chunk)
                 article_page.refresh(chunk)
+        if len(pks) > CHUNK:
+            Article.objects.reclaim_rewritten_rows()
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS(f"已更新 {len(pks)} 篇稿件的页面数据。"))
