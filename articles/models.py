@@ -18,6 +18,7 @@ from taggit.models import TaggedItem
 from articles.body import plain_text, render_body
 from articles.bylines import BYLINE_ROLES
 from articles.images import PhotoImageField, delete_files_on_commit, rendition_paths
+from newsroom import prepared
 from newsroom.dates import DateInRange
 from newsroom.links import link
 from newsroom.text import pinyin_slug, unique_slugs
@@ -196,7 +197,7 @@ class ArticleQuerySet(models.QuerySet):
             return None, None, []
         sql = " UNION ALL ".join(parts) + " ORDER BY half, published_at DESC, id DESC"
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
+            prepared.execute(cursor, sql, params)
             rows = cursor.fetchall()
         siblings = sorted(
             (row for row in rows if row[0] == 1),
@@ -249,7 +250,7 @@ class ArticleQuerySet(models.QuerySet):
         status = Article.Status.PUBLISHED
         params = [status, now, status, now, issue_articles, status, now, latest]
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
+            prepared.execute(cursor, sql, params)
             rows = cursor.fetchall()
         published_at = Article._meta.get_field("published_at")
         found = {1: [], 2: []}
@@ -350,7 +351,8 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         in `page` when the article last changed (articles/article_page.py)."""
         table = Article._meta.db_table
         with connections[self.db].cursor() as cursor:
-            cursor.execute(
+            prepared.execute(
+                cursor,
                 f"SELECT id, slug, issue_id, section_id, page FROM {table} "  # noqa: S608
                 "WHERE id = %s AND status = %s AND published_at <= %s",
                 [pk, Article.Status.PUBLISHED, timezone.now()],

@@ -66,6 +66,7 @@ from articles.models import (
     Section,
     db_value,
 )
+from newsroom import prepared
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +236,8 @@ def _log_since(seen):
     """The state row and every change after `seen`, in one statement (one snapshot)."""
     state, change = ContentState._meta.db_table, ContentChange._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"SELECT s.generation, s.changed_at, s.next_due, s.pruned_through,"  # noqa: S608
             f" c.generation, c.tags FROM {state} s"
             f" LEFT JOIN {change} c ON c.generation > %s WHERE s.id = %s ORDER BY c.generation",

@@ -1,5 +1,6 @@
 import calendar
 import hashlib
+import random
 import time
 from datetime import date, timedelta
 from itertools import groupby
@@ -397,16 +398,20 @@ class SearchView(PublishedArticlesMixin, ListView):
         lists = page_cache.tag_version(page_cache.LISTS)
         now = time.time()
         found = cache.get(key)
-        if found is None or now - found["ranked_at"] > SEARCH_RANKING_SECONDS:
+        if found is None or now > found["expires"]:
             ranked, words = search.search(queryset, data["q"])
             found = {"pks": list(ranked.values_list("pk", flat=True)), "words": words}
-            found.update(ranked_at=now, lists=lists)
+            # Each ranking keeps between three quarters of the time and all of it: rankings made
+            # together (the first minute after a deploy or a re-index) would otherwise expire
+            # together and be made again together, every minute, stalling both workers (seen
+            # in bench/traffic_mix.py as the slowest second of the run).
+            lifetime = SEARCH_RANKING_SECONDS * random.uniform(0.75, 1)
+            found.update(expires=now + lifetime, lists=lists)
             cache.set(key, found, SEARCH_RANKING_SECONDS)
         elif found["lists"] != lists:
             public = set(queryset.filter(pk__in=found["pks"]).values_list("pk", flat=True))
             found.update(pks=[pk for pk in found["pks"] if pk in public], lists=lists)
-            remaining = SEARCH_RANKING_SECONDS - (now - found["ranked_at"])
-            cache.set(key, found, max(1, int(remaining)))
+            cache.set(key, found, max(1, int(found["expires"] - now)))
         pks, self.words = found["pks"], found["words"]
         return pks
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from articles import workflow
+from articles import search, workflow
 from articles.models import Article, Section
 from articles.search import query_words
 from articles.views import SEARCH_RANKING_SECONDS
@@ -103,6 +103,28 @@ def test_a_withdrawal_leaves_results_at_once_and_a_publication_joins_within_a_mi
     assert "基站建设提速" not in html and "没有找到" in html  # at once; the new one not yet
     with time_machine.travel(timezone.now() + timedelta(seconds=SEARCH_RANKING_SECONDS + 1)):
         assert found(client, "基站") == ["基站覆盖全市"]
+
+
+def test_rankings_made_together_expire_spread_over_the_last_quarter_minute(
+    client, committed, monkeypatch
+):
+    """After a deploy every search is ranked in the same few seconds; were they all kept exactly
+    a minute, they would all be ranked again in the same second, every minute."""
+    with committed():
+        make_article(headline="基站建设提速", body=[{"type": "paragraph", "text": "供暖季开始。"}])
+    draws = iter([0.75, 1.0, 1.0])  # 基站 kept 45 s, 供暖 60 s, 基站 again 60 s
+    monkeypatch.setattr("articles.views.random.uniform", lambda low, high: next(draws))
+    ranked = []
+    real_search = search.search
+    monkeypatch.setattr(
+        "articles.views.search.search", lambda qs, q: ranked.append(q) or real_search(qs, q)
+    )
+    found(client, "基站")
+    found(client, "供暖")
+    with time_machine.travel(timezone.now() + timedelta(seconds=SEARCH_RANKING_SECONDS * 0.8)):
+        assert found(client, "基站") == ["基站建设提速"]
+        assert found(client, "供暖") == ["基站建设提速"]
+    assert ranked == ["基站", "供暖", "基站"]
 
 
 def test_matched_words_are_highlighted(client, seed_issue):
