@@ -7,7 +7,7 @@ What a page shows is named by cache tags, declared by its view while it renders
 (`depends_on`, `shows`): "a:12" for article 12's own content, "h:12" for what a list
 shows of it (its headline, link and date, and that it is listed at all), "i:3", "s:5",
 "p:7", "t:9" for which articles an issue, column, person or tag has (and their
-names), "lists" for the site-wide lists (front page, feeds, sitemaps, archive),
+names), "pn:7", "tn:9" for a person's or tag's name as other pages print it, "lists" for the site-wide lists (front page, feeds, sitemaps, archive),
 "text" for any article's text (search results). A page that declares nothing
 depends on everything.
 
@@ -106,11 +106,26 @@ def section_tag(pk):
 
 
 def person_tag(pk):
+    """Person `pk`'s own pages: their name and the articles they are credited on."""
     return f"p:{pk}"
 
 
+def person_name_tag(pk):
+    """Person `pk` as other pages print them (a byline: name and link). Not which articles they
+    have: a reporter's new story must not re-render every page carrying their byline (a
+    publication emptied thousands of cached article pages at once, slowing every reader for
+    ten seconds in bench/traffic_mix.py)."""
+    return f"pn:{pk}"
+
+
 def tag_tag(pk):
+    """Tag `pk`'s own pages: its name and the articles that carry it."""
     return f"t:{pk}"
+
+
+def tag_name_tag(pk):
+    """Tag `pk` as articles print it (name and link), for the same reason as person_name_tag."""
+    return f"tn:{pk}"
 
 
 @dataclass(frozen=True)
@@ -361,7 +376,7 @@ def shows(articles, bylines=False, text=False):
     depends_on(*((article_tag if text else listing_tag)(article.pk) for article in articles))
     if bylines:
         depends_on(
-            *(person_tag(c.person_id) for article in articles for c in article.credits.all())
+            *(person_name_tag(c.person_id) for article in articles for c in article.credits.all())
         )
 
 

@@ -186,7 +186,11 @@ def section_deleted(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Person)
 def person_changed(sender, instance, **kwargs):
     content_changed(
-        tags=[page_cache.person_tag(instance.pk), page_cache.PEOPLE],
+        tags=[
+            page_cache.person_tag(instance.pk),
+            page_cache.person_name_tag(instance.pk),
+            page_cache.PEOPLE,
+        ],
         paths=[instance.get_absolute_url()] if instance.slug else [],
     )
 
@@ -194,7 +198,11 @@ def person_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Tag)
 def tag_changed(sender, instance, **kwargs):
     content_changed(
-        tags=[page_cache.tag_tag(instance.pk), page_cache.TAGS],
+        tags=[
+            page_cache.tag_tag(instance.pk),
+            page_cache.tag_name_tag(instance.pk),
+            page_cache.TAGS,
+        ],
         paths=[tag_path(instance.slug)] if instance.slug else [],
     )
 

@@ -128,7 +128,7 @@ class HomeView(TemplateView):
         # The lead's teaser shows its summary, photo and byline: its text, not just its headline.
         if lead:
             page_cache.depends_on(page_cache.article_tag(lead.pk))
-            page_cache.depends_on(*(page_cache.person_tag(pk) for pk in lead_people))
+            page_cache.depends_on(*(page_cache.person_name_tag(pk) for pk in lead_people))
         context.update(
             latest_issue=issue,
             lead_teaser=lead_teaser,
@@ -165,8 +165,8 @@ def declare_article_page(article, page, neighbours, more_from_section):
     # pages at each publication. The five latest it shows are declared one by one below (a
     # change to any of them, a withdrawal above all, re-renders the page); a story published
     # since joins 更多 when the page is next rendered.
-    tags += [page_cache.person_tag(pk) for pk in page["people"]]
-    tags += [page_cache.tag_tag(pk) for pk in page["tags"]]
+    tags += [page_cache.person_name_tag(pk) for pk in page["people"]]
+    tags += [page_cache.tag_name_tag(pk) for pk in page["tags"]]
     page_cache.depends_on(*tags)
     page_cache.shows(more_from_section)
 

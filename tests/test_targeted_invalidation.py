@@ -161,6 +161,34 @@ def test_a_columns_other_article_pages_stay_cached_at_a_publication_but_not_a_wi
     assert paper["a"].headline not in response.content.decode()
 
 
+def test_a_reporters_new_story_leaves_the_pages_carrying_their_byline_and_tags(
+    client, paper, committed, editor
+):
+    """Bylines and tags print a name, not the person's or tag's list: a new story by the same
+    reporter, with the same tag, in another issue and column, re-renders the reporter's and the
+    tag's pages but not every article page that names them."""
+    pages = pages_of(paper)
+    warm(client, [pages["article"], pages["person"], pages["tag"]])
+    with committed():
+        draft = make_article(
+            headline="李娜新稿",
+            section=paper["b"].section,
+            issue=paper["b"].issue,
+            credits=[(paper["li_na"], "记者")],
+            status=Article.Status.DRAFT,
+        )
+        draft.tags.add("供暖")
+        workflow.publish(draft, editor[0])
+    assert cache_state(client, pages["article"]) == "hit"
+    for name in ["person", "tag"]:
+        response = client.get(pages[name])
+        assert response["X-Page-Cache"] == "miss" and "李娜新稿" in response.content.decode(), name
+    with committed():
+        Person.objects.filter(pk=paper["li_na"].pk).get().save()  # what a rename sends
+        Tag.objects.get(name="供暖").save()
+    assert cache_state(client, pages["article"]) == "miss"
+
+
 def test_withdrawing_takes_the_article_off_every_page_at_once(client, paper, committed, editor):
     pages = pages_of(paper)
     unrelated = paper["b"].get_absolute_url()
