@@ -13,3 +13,8 @@ try:
 except ImproperlyConfigured as error:
     # One clear line in the server log instead of a traceback per worker.
     sys.exit(f"Configuration error / 配置错误: {error}")
+
+# Made now, not by the first reader who searches (articles/search.py).
+from articles.search import load_segmenter  # noqa: E402 - needs the settings loaded above
+
+load_segmenter()

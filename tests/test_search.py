@@ -1,5 +1,8 @@
 """Chinese search: segmentation, recall on the seed, filters, highlighting, bad input."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from io import StringIO
 
@@ -288,3 +291,13 @@ def test_search_query_count_is_fixed(client, django_assert_max_num_queries, comm
     with django_assert_max_num_queries(6):
         response = client.get("/search/", {"q": "基站"})
     assert len(response.context["object_list"]) == 20
+
+
+def test_a_server_worker_builds_the_segmenter_before_its_first_search():
+    """The first search in each gunicorn worker waited for the dictionary (0.2-0.5 s)."""
+    code = "import newsroom.wsgi, articles.search as s; print(s._state['jieba'] is not None)"
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "newsroom.settings_test"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == "True"
