@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from articles.models import Role
+from newsroom.dates import machine_time
 
 # Escape what could close the <script> element or start a comment, as json_script does.
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -33,8 +34,8 @@ def news_article_json_ld(article, absolute):
         "headline": article.headline[:110],
         "description": article.summary,
         "inLanguage": "zh-Hans",
-        "datePublished": (article.published_at or article.updated_at).isoformat(),
-        "dateModified": article.modified_at.isoformat(),
+        "datePublished": machine_time(article.published_at or article.updated_at),
+        "dateModified": machine_time(article.modified_at),
         "author": [
             _person(credit, absolute)
             for credit in article.display.credits

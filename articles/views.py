@@ -394,11 +394,13 @@ class SearchView(PublishedArticlesMixin, ListView):
         # one joins them within SEARCH_RANKING_SECONDS. The page's articles are then read by
         # id, published ones only, as they are now.
         digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()
-        key = f"search:{digest}:{page_cache.tag_version(page_cache.INDEX)}"
+        # "ranking:", not the earlier release's "search:" (another shape of entry): during a
+        # deploy, old and new workers each read only their own.
+        key = f"ranking:{digest}:{page_cache.tag_version(page_cache.INDEX)}"
         lists = page_cache.tag_version(page_cache.LISTS)
         now = time.time()
         found = cache.get(key)
-        if found is None or now > found["expires"]:
+        if not isinstance(found, dict) or now > found.get("expires", 0):
             ranked, words = search.search(queryset, data["q"])
             found = {"pks": list(ranked.values_list("pk", flat=True)), "words": words}
             # Each ranking keeps between three quarters of the time and all of it: rankings made

@@ -47,3 +47,12 @@ def parse_setting_date(name, value):
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name} 应为 YYYY-MM-DD 格式的日期,收到 {value!r}") from None
+
+
+def machine_time(value):
+    """Beijing time as ISO 8601 to the second, for machines (<time datetime>, metadata, JSON-LD);
+    "" for no time (a draft). HTML allows at most three fractional digits, and timestamps set by
+    timezone.now() carry six."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).replace(microsecond=0).isoformat()

@@ -164,9 +164,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # page's query afresh at every execution (0.4 ms) for the same plan it made generically
         # (0.01 ms). Only those statements are prepared (the ORM binds on the client), so the
         # setting touches nothing else; set when connecting, so no rollback can undo it.
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            "-c plan_cache_mode=force_generic_plan"
-        )
+        # Added to any the URL sets (?options=-c statement_timeout=5000).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
+        options["options"] = options["options"].strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets readers carry on while the importer writes.

@@ -207,3 +207,18 @@ def test_machine_readable_times_are_beijing_time_to_the_second(client, committed
     assert len(times) >= 3  # published, modified, the correction
     for value in times:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", value), value
+
+
+def test_a_drafts_page_claims_no_publication_time(committed):
+    """Previews render drafts: no time stands in for the one they do not have yet."""
+    with committed():
+        draft = make_article(headline="未发稿件", status=Article.Status.DRAFT, published_at=None)
+    head = article_page.head_html(stored(draft), "https://www.tlrb.cn")
+    assert "article:published_time" not in head
+    assert re.search(
+        r'article:modified_time" content="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00"', head
+    )
+    data = json.loads(
+        re.search(r"<script type=\"application/ld\+json\">(.*?)</script>", head, re.S)[1]
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", data["datePublished"])

@@ -184,7 +184,7 @@ def test_metadata_canonical_opengraph_and_news_article_json_ld(client, seed_issu
     )
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == "开鲁县人社局优化营商环境 提升服务效能"
-    assert data["datePublished"].startswith("2022-12-19T16:00:00")
+    assert data["datePublished"] == "2022-12-20T00:00:00+08:00"  # the same instant, Beijing time
     assert data["dateModified"]
     assert [a["name"] for a in data["author"]] == ["胡建华", "杨景欣", "郭大雷", "田秀敏"]
     assert [c["name"] for c in data["contributor"]] == ["胡建华"]

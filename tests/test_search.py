@@ -130,6 +130,18 @@ def test_rankings_made_together_expire_spread_over_the_last_quarter_minute(
     assert ranked == ["基站", "供暖", "基站"]
 
 
+def test_a_ranking_kept_in_another_shape_is_ranked_again(client, committed):
+    """An entry an earlier release stored (a deploy shares the cache) is a miss, not a 500."""
+    with committed():
+        make_article(headline="基站建设提速")
+    assert found(client, "基站") == ["基站建设提速"]
+    keys = [key for key in cache._cache if "ranking:" in key]  # noqa: SLF001 - LocMemCache
+    assert len(keys) == 1
+    for shape in [{"pks": [], "words": [], "ranked_at": 0, "lists": 0}, [1, 2]]:
+        cache.set(keys[0].split(":", 2)[2], shape)
+        assert found(client, "基站") == ["基站建设提速"]
+
+
 def test_matched_words_are_highlighted(client, seed_issue):
     html = client.get("/search/", {"q": "基站"}).content.decode()
     assert "我市新建5G<mark>基站</mark>1207个" in html

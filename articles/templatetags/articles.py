@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from articles.body import render_inline
+from newsroom.dates import machine_time
 
 register = template.Library()
 
@@ -13,12 +14,6 @@ register = template.Library()
 def inline_markup(text):
     """Render an editor's **bold** and [links](…) safely; everything else is escaped."""
     return mark_safe(render_inline(text))  # noqa: S308 - escaped, then sanitized by nh3
-
-
-def machine_time(value):
-    """Beijing time as ISO 8601 to the second: what <time datetime> and feeds read. HTML allows
-    at most three fractional digits, and timestamps set by timezone.now() carry six."""
-    return localtime(value).replace(microsecond=0).isoformat()
 
 
 register.filter("machine_time", machine_time)
