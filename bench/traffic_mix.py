@@ -241,7 +241,7 @@ def main():
         "--threads",
         type=int,
         default=1,
-        help="threads per gunicorn worker (default 1, as bench/serve_bench.sh; 4 measured "
+        help="threads per gunicorn worker (default 1, as production and bench/serve_bench.sh; 4 measured "
         "slower here: the threads of a worker share one core's GIL)",
     )
     options = parser.parse_args()

@@ -108,12 +108,14 @@ class Receiver:
 
 class Stack:
     def __init__(self, tmp_path, receiver):
-        self.env = production_env(DB, 14) | {
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "NEWSROOM_PURGE_URL": receiver.url,
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "4",
-        }
+        self.env = (
+            production_env(DB, 14)
+            | {
+                "MEDIA_ROOT": str(tmp_path / "media"),
+                "NEWSROOM_PURGE_URL": receiver.url,
+                "WEB_CONCURRENCY": "2",  # one thread each, as production runs (tests/test_two_servers.py runs threads)
+            }
+        )
         self.tmp_path = tmp_path
         self.processes = []
 
