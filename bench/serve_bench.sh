@@ -35,6 +35,9 @@ export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 NEWSROOM_BENCH_VIEWS=1 COLL
 export WEB_CONCURRENCY=2 GUNICORN_THREADS=${GUNICORN_THREADS:-1} BIND=127.0.0.1:$PORT
 unset DEBUG DJANGO_SETTINGS_MODULE
 base=http://127.0.0.1:$PORT
+# What a deploy runs first: migrations, and the article pages stored by an earlier release's
+# templates made again (otherwise the article page measures the live fallback).
+bin/entrypoint migrate
 
 urls=$(python manage.py shell -v0 -c "
 from articles.models import Article, Issue
