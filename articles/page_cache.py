@@ -7,9 +7,10 @@ What a page shows is named by cache tags, declared by its view while it renders
 (`depends_on`, `shows`): "a:12" for article 12's own content, "h:12" for what a list
 shows of it (its headline, link and date, and that it is listed at all), "i:3", "s:5",
 "p:7", "t:9" for which articles an issue, column, person or tag has (and their
-names), "pn:7", "tn:9" for a person's or tag's name as other pages print it, "lists" for the site-wide lists (front page, feeds, sitemaps, archive),
-"text" for any article's text (search results). A page that declares nothing
-depends on everything.
+names), "pn:7", "tn:9" for a person's or tag's name as other pages print it (a
+byline, a tag link), "lists" for the site-wide lists (front page, feeds,
+sitemaps, archive), "text" for any article's text (search results). A page that
+declares nothing depends on everything.
 
 Every change, made in any process (an admin request in any worker,
 `import_issue`, a shell saving models), is recorded when its transaction commits
