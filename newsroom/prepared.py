@@ -8,9 +8,10 @@ neighbours, 0.24 ms to plan and 0.09 ms to run; the front page's lists, 0.4 and 
 
 A PREPARE lasts as long as its database session, so each connection prepares each statement
 once and keeps it; one whose result a migration changed, or that a pool's reset discarded, is
-prepared again. Readers' requests run in autocommit; inside a transaction the SQL runs plainly. Off with
-DATABASE_PGBOUNCER=1 (a transaction pooler hands each transaction another server session, which
-may not hold the statement) and on SQLite (its driver keeps compiled statements already).
+prepared again. Readers' requests run in autocommit; inside a transaction the SQL runs plainly.
+Off with DATABASE_PGBOUNCER=1 (a transaction pooler hands each transaction another server
+session, which may not hold the statement) and on SQLite (its driver keeps compiled statements
+already).
 """
 
 import hashlib
